@@ -1,0 +1,18 @@
+import { gatewayOverhead } from './gateway-overhead.ts';
+
+/** `npm run bench [-- name ...]`: runs the named benchmarks (all by default), one JSON line each. */
+const benchmarks: Record<string, () => Promise<void>> = {
+  'gateway-overhead': () => gatewayOverhead(),
+};
+
+const requested = process.argv.slice(2);
+const unknown = requested.filter((name) => !(name in benchmarks));
+if (unknown.length > 0) {
+  process.stderr.write(
+    `unknown benchmark ${unknown.join(', ')}; known: ${Object.keys(benchmarks).join(', ')}\n`,
+  );
+  process.exit(2);
+}
+for (const name of requested.length > 0 ? requested : Object.keys(benchmarks)) {
+  await benchmarks[name]?.();
+}

@@ -1,0 +1,70 @@
+import { configVariables, runGateway } from './gateway/index.ts';
+import { parleyVersion } from './shared/index.ts';
+
+interface Command {
+  summary: string;
+  usage: string;
+  details?: () => string;
+  run(args: string[], env: NodeJS.ProcessEnv): Promise<number>;
+}
+
+const commands: Record<string, Command> = {
+  gateway: {
+    summary: 'Run the Parley gateway (HTTP API, metrics, docs) with SQLite in the data dir',
+    usage: 'parley gateway',
+    details: () =>
+      [
+        'Configuration comes from the environment (or a JSON file named by PARLEY_CONFIG):',
+        ...configVariables.map(({ env, allowed }) => `  ${env.padEnd(28)} ${allowed}`),
+      ].join('\n'),
+    run: (_args, env) => runGateway(env),
+  },
+  version: {
+    summary: 'Print the version',
+    usage: 'parley version',
+    run: async () => {
+      process.stdout.write(`${parleyVersion}\n`);
+      return 0;
+    },
+  },
+};
+
+function overview(): string {
+  const width = Math.max(...Object.keys(commands).map((name) => name.length)) + 2;
+  return [
+    `parley ${parleyVersion}: agent-native inference gateway`,
+    '',
+    'Usage: parley <command> [options]',
+    '',
+    'Commands:',
+    ...Object.entries(commands).map(([name, command]) => `  ${name.padEnd(width)}${command.summary}`),
+    '',
+    "Run 'parley <command> --help' for a command's options.",
+  ].join('\n');
+}
+
+/** Dispatches `parley <command>`; resolves to the process exit code. */
+export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${overview()}\n`);
+    return name === undefined ? 1 : 0;
+  }
+  if (name === '--version' || name === '-v') return commands.version?.run([], env) ?? 1;
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`parley: unknown command '${name}'\n\n${overview()}\n`);
+    return 2;
+  }
+  if (args.includes('--help') || args.includes('-h')) {
+    const details = command.details ? `\n\n${command.details()}` : '';
+    process.stdout.write(`Usage: ${command.usage}\n\n${command.summary}${details}\n`);
+    return 0;
+  }
+  const unknown = args.filter((arg) => arg.startsWith('-'));
+  if (unknown.length > 0) {
+    process.stderr.write(`parley ${name}: unknown option ${unknown[0]}; see 'parley ${name} --help'\n`);
+    return 2;
+  }
+  return command.run(args, env);
+}

@@ -1,0 +1,94 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { Logger } from 'pino';
+import { AppError, type Clock, type Rng } from '../shared/index.ts';
+import type { AppEnv } from './context.ts';
+import type { Db } from './database.ts';
+import { gatewayError } from './errors.ts';
+import { edge } from './middleware/edge.ts';
+import { createHttpMetrics, observe } from './middleware/observe.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { docsRoutes } from './routes/docs.ts';
+import { systemRoutes } from './routes/system.ts';
+import type { GatewayKey } from './secrets.ts';
+
+export interface AppDeps {
+  db: Db;
+  clock: Clock;
+  rng: Rng;
+  logger: Logger;
+  gatewayKey: GatewayKey;
+  adminToken: string;
+  version: string;
+  startedAt: number;
+  corsOrigins: string[];
+  maxBodyBytes: number;
+}
+
+export type App = OpenAPIHono<AppEnv>;
+
+/** Builds the whole HTTP surface from its dependencies; no global state, so tests build many. */
+export function createApp(deps: AppDeps): App {
+  const metrics = createHttpMetrics();
+  const app: App = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) {
+        throw gatewayError('VALIDATION_FAILED', {
+          issues: result.error.issues.map(({ path, message, code }) => ({
+            path: path.join('.'),
+            message,
+            code,
+          })),
+        });
+      }
+    },
+  });
+
+  app.use(edge(deps.rng));
+  app.use(observe(metrics, deps.logger, deps.clock));
+  if (deps.corsOrigins.length > 0) {
+    app.use(
+      cors({
+        origin: deps.corsOrigins.includes('*') ? '*' : deps.corsOrigins,
+        exposeHeaders: ['X-Request-Id'],
+      }),
+    );
+  }
+  const limitBody = bodyLimit({
+    maxSize: deps.maxBodyBytes,
+    onError: () => {
+      throw gatewayError('PAYLOAD_TOO_LARGE', { maxBytes: deps.maxBodyBytes });
+    },
+  });
+  // GET and HEAD carry no body; skipping them avoids materialising the full Request object.
+  app.use((c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
+
+  app.route('/', systemRoutes({ ...deps, metrics }));
+  app.route('/', adminRoutes(deps));
+  app.route('/', docsRoutes(app, deps.version));
+
+  app.notFound((c) => {
+    const error = gatewayError('ROUTE_NOT_FOUND', { method: c.req.method, path: c.req.path });
+    return c.json(error.toBody(), 404);
+  });
+  app.onError((err, c) => {
+    const error = toAppError(err);
+    if (error.status >= 500) deps.logger.error({ err, requestId: c.var.requestId }, 'request failed');
+    return c.json(error.toBody(), error.status as ContentfulStatusCode);
+  });
+  return app;
+}
+
+function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  if (err instanceof HTTPException) {
+    if (err.status === 400 && /JSON/i.test(err.message))
+      return gatewayError('INVALID_JSON', {}, `${err.message}.`);
+    if (err.status === 413) return gatewayError('PAYLOAD_TOO_LARGE');
+    if (err.status < 500) return gatewayError('BAD_REQUEST', {}, err.message || undefined);
+  }
+  return gatewayError('INTERNAL_ERROR');
+}

@@ -1,0 +1,129 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Every setting, the environment variable that sets it, and what it accepts. */
+const settings = {
+  host: {
+    env: 'PARLEY_HOST',
+    allowed: 'a host name or IP address to listen on',
+    schema: z.string().min(1).default('127.0.0.1'),
+  },
+  port: {
+    env: 'PARLEY_PORT',
+    allowed: 'a whole number from 0 to 65535',
+    schema: z.coerce.number().int().min(0).max(65_535).default(8080),
+  },
+  dataDir: {
+    env: 'PARLEY_DATA_DIR',
+    allowed: 'a directory path',
+    schema: z.string().min(1).default('./data'),
+  },
+  dbUrl: {
+    env: 'PARLEY_DB_URL',
+    allowed: 'a SQLite URL such as file:./data/parley.db, or :memory:',
+    schema: z
+      .string()
+      .regex(/^(file:.+|:memory:)$/)
+      .optional(),
+  },
+  logLevel: {
+    env: 'PARLEY_LOG_LEVEL',
+    allowed: `one of ${logLevels.join(', ')}`,
+    schema: z.enum(logLevels).default('info'),
+  },
+  adminToken: {
+    env: 'PARLEY_ADMIN_TOKEN',
+    allowed: 'a secret of at least 16 characters',
+    schema: z.string().min(16).optional(),
+  },
+  corsOrigins: {
+    env: 'PARLEY_CORS_ORIGINS',
+    allowed: 'a comma-separated list of http(s) origins, or *',
+    schema: z
+      .union([z.array(z.string()), z.string()])
+      .transform((value) =>
+        (Array.isArray(value) ? value : value.split(','))
+          .map((origin) => origin.trim())
+          .filter((origin) => origin !== ''),
+      )
+      .pipe(z.array(z.union([z.literal('*'), z.url({ protocol: /^https?$/ })])))
+      .default([]),
+  },
+  maxBodyBytes: {
+    env: 'PARLEY_MAX_BODY_BYTES',
+    allowed: 'a whole number of bytes from 1024 to 1073741824',
+    schema: z.coerce.number().int().min(1024).max(1_073_741_824).default(1_048_576),
+  },
+  shutdownTimeoutMs: {
+    env: 'PARLEY_SHUTDOWN_TIMEOUT_MS',
+    allowed: 'a whole number of milliseconds from 0 to 600000',
+    schema: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  },
+} as const;
+
+type Settings = typeof settings;
+type ParsedSettings = { [Key in keyof Settings]: z.output<Settings[Key]['schema']> };
+
+export type Config = Omit<ParsedSettings, 'dbUrl'> & { dbUrl: string; configFile?: string };
+
+/** A setting that cannot be used; `main` prints the message and exits non-zero. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** The variables that `loadConfig` reads, for `--help` and the README. */
+export const configVariables: ReadonlyArray<{ env: string; allowed: string }> = [
+  ...Object.values(settings).map(({ env, allowed }) => ({ env, allowed })),
+  { env: 'PARLEY_CONFIG', allowed: 'path of an optional JSON file with the same settings' },
+];
+
+/**
+ * Reads the configuration once: an optional JSON file named by PARLEY_CONFIG (keys as in `Config`,
+ * e.g. `{"port": 9000}`), overridden by PARLEY_* environment variables.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const configFile = env.PARLEY_CONFIG;
+  const fromFile = configFile ? readConfigFile(configFile) : {};
+  const parsed: Record<string, unknown> = {};
+  for (const [key, setting] of Object.entries(settings)) {
+    const fromEnv = env[setting.env];
+    const raw = fromEnv !== undefined && fromEnv !== '' ? fromEnv : fromFile[key];
+    const source = fromEnv !== undefined && fromEnv !== '' ? setting.env : `${key} in ${configFile}`;
+    const result = (setting.schema as z.ZodType).safeParse(raw);
+    if (!result.success) {
+      throw new ConfigError(`${source} must be ${setting.allowed} (got ${JSON.stringify(raw)})`);
+    }
+    parsed[key] = result.data;
+  }
+  const base = parsed as ParsedSettings;
+  const dbUrl = base.dbUrl ?? `file:${resolve(base.dataDir, 'parley.db')}`;
+  return { ...base, dbUrl, ...(configFile ? { configFile } : {}) };
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`PARLEY_CONFIG: cannot read ${path} (${(error as Error).message})`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`PARLEY_CONFIG: ${path} is not valid JSON (${(error as Error).message})`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ConfigError(`PARLEY_CONFIG: ${path} must hold a JSON object`);
+  }
+  const unknownKeys = Object.keys(value).filter((key) => !(key in settings));
+  if (unknownKeys.length > 0) {
+    throw new ConfigError(
+      `PARLEY_CONFIG: unknown keys ${unknownKeys.join(', ')} in ${path}; allowed: ${Object.keys(settings).join(', ')}`,
+    );
+  }
+  return value as Record<string, unknown>;
+}

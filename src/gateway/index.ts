@@ -1,0 +1,4 @@
+export { type App, type AppDeps, createApp } from './app.ts';
+export { type Config, ConfigError, configVariables, loadConfig } from './config.ts';
+export { type Db, migrateDatabase, openDatabase } from './database.ts';
+export { runGateway } from './main.ts';

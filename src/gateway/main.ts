@@ -1,0 +1,92 @@
+import { mkdirSync } from 'node:fs';
+import { pino } from 'pino';
+import { cryptoRng, parleyVersion, systemClock } from '../shared/index.ts';
+import { createApp } from './app.ts';
+import { type Config, ConfigError, loadConfig } from './config.ts';
+import { migrateDatabase, openDatabase } from './database.ts';
+import { loadOrCreateAdminToken, loadOrCreateGatewayKey } from './secrets.ts';
+import { listen } from './server.ts';
+import { gatewayBoots } from './tables.ts';
+
+/**
+ * The composition root: reads the environment, opens and migrates the database, loads the gateway's
+ * secrets, wires the areas into one app and serves it until SIGTERM or SIGINT. Resolves to an exit code.
+ */
+export async function runGateway(env: NodeJS.ProcessEnv): Promise<number> {
+  let config: Config;
+  try {
+    config = loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`parley: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  // Log lines are batched into 4 KiB writes instead of one syscall each, flushed every second and
+  // before exit, so a quiet gateway's logs are never more than a second late.
+  const logDestination = pino.destination({ dest: 1, minLength: 4096, sync: false });
+  const logFlusher = setInterval(() => logDestination.flush(), 1000);
+  logFlusher.unref();
+  const logger = pino({ level: config.logLevel, base: { service: 'parley-gateway' } }, logDestination);
+  const clock = systemClock;
+  const rng = cryptoRng;
+
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const db = openDatabase(config.dbUrl);
+  migrateDatabase(db);
+  const gatewayKey = loadOrCreateGatewayKey(config.dataDir, rng);
+  const adminToken = loadOrCreateAdminToken(config.dataDir, config.adminToken, rng);
+  if (gatewayKey.created) logger.info({ path: gatewayKey.path }, 'created a new gateway key');
+  if (adminToken.created)
+    logger.warn({ path: adminToken.path }, 'generated an admin token; read it from this file');
+
+  const startedAt = clock.now();
+  db.orm
+    .insert(gatewayBoots)
+    .values({
+      startedAt: new Date(startedAt),
+      version: parleyVersion,
+      publicKey: gatewayKey.value.publicKeyHex,
+    })
+    .run();
+
+  const app = createApp({
+    db,
+    clock,
+    rng,
+    logger,
+    gatewayKey: gatewayKey.value,
+    adminToken: adminToken.value,
+    version: parleyVersion,
+    startedAt,
+    corsOrigins: config.corsOrigins,
+    maxBodyBytes: config.maxBodyBytes,
+  });
+
+  let server: Awaited<ReturnType<typeof listen>>;
+  try {
+    server = await listen(app, config.host, config.port);
+  } catch (error) {
+    db.close();
+    process.stderr.write(`parley: ${(error as Error).message}\n`);
+    return 1;
+  }
+  logger.info(
+    { url: `http://${config.host}:${server.port}`, dataDir: config.dataDir, version: parleyVersion },
+    'gateway listening',
+  );
+  logDestination.flushSync();
+
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  logger.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'shutting down');
+  await server.close(config.shutdownTimeoutMs);
+  db.close();
+  logger.info('stopped');
+  clearInterval(logFlusher);
+  logDestination.flushSync();
+  return 0;
+}

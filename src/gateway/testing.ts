@@ -1,0 +1,53 @@
+import { Writable } from 'node:stream';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { type Logger, pino } from 'pino';
+import { ManualClock, seededRng } from '../shared/index.ts';
+import { type AppDeps, createApp } from './app.ts';
+import { migrateDatabase, openDatabase } from './database.ts';
+
+export const testAdminToken = 'test-admin-token-0123456789';
+
+/** An app on a migrated in-memory database, a manual clock and a seeded RNG, for `app.request()` tests. */
+export function buildTestApp(overrides: Partial<AppDeps> = {}) {
+  const db = overrides.db ?? openDatabase(':memory:');
+  if (!overrides.db) migrateDatabase(db);
+  const rng = overrides.rng ?? seededRng('parley-test');
+  const secretKey = ed25519.utils.randomSecretKey(rng.bytes(32));
+  const publicKey = ed25519.getPublicKey(secretKey);
+  const clock = new ManualClock();
+  const deps: AppDeps = {
+    db,
+    clock,
+    rng,
+    logger: pino({ level: 'silent' }),
+    gatewayKey: {
+      publicKey,
+      publicKeyHex: bytesToHex(publicKey),
+      sign: (message) => ed25519.sign(message, secretKey),
+    },
+    adminToken: testAdminToken,
+    version: '0.0.0-test',
+    startedAt: clock.now(),
+    corsOrigins: [],
+    maxBodyBytes: 4096,
+    ...overrides,
+  };
+  return { app: createApp(deps), deps, clock, db };
+}
+
+/** A logger at `level` whose JSON lines land in `entries`, for asserting on what the gateway logs. */
+export function captureLogs(level = 'info'): { logger: Logger; entries: Array<Record<string, unknown>> } {
+  const entries: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      entries.push(JSON.parse(String(chunk)) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { logger: pino({ level }, sink), entries };
+}
+
+/** A response body as JSON, loosely typed so tests can reach into it. */
+// biome-ignore lint/suspicious/noExplicitAny: test assertions inspect arbitrary JSON
+export const readJson = (response: Response): Promise<any> => response.json();

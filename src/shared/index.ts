@@ -1,0 +1,4 @@
+export { type Clock, ManualClock, systemClock } from './clock.ts';
+export { AppError, defineErrors, type ErrorBody, type ErrorDetails, type ErrorSpec } from './errors.ts';
+export { cryptoRng, type Rng, randomId, seededRng } from './random.ts';
+export { parleyVersion } from './version.ts';
