@@ -1,4 +1,6 @@
+import { parseArgs } from 'node:util';
 import { configVariables, runGateway } from './gateway/index.ts';
+import { writeNewKeyFile } from './identity/index.ts';
 import { parleyVersion } from './shared/index.ts';
 
 interface Command {
@@ -17,7 +19,29 @@ const commands: Record<string, Command> = {
         'Configuration comes from the environment (or a JSON file named by PARLEY_CONFIG):',
         ...configVariables.map(({ env, allowed }) => `  ${env.padEnd(28)} ${allowed}`),
       ].join('\n'),
-    run: (_args, env) => runGateway(env),
+    run: (args, env) => {
+      parseArgs({ args, options: {} });
+      return runGateway(env);
+    },
+  },
+  keygen: {
+    summary: 'Create an Ed25519 did:key; print the DID and write the secret key to a file (0600)',
+    usage: 'parley keygen [--out FILE]   (default: ./parley-key.json; never overwrites)',
+    run: async (args) => {
+      const { values } = parseArgs({
+        args,
+        options: { out: { type: 'string', default: 'parley-key.json' } },
+      });
+      try {
+        const { did, path } = writeNewKeyFile(values.out);
+        process.stdout.write(`${did}\n`);
+        process.stderr.write(`secret key written to ${path} (owner-only); keep it safe\n`);
+        return 0;
+      } catch (error) {
+        process.stderr.write(`parley keygen: ${(error as Error).message}\n`);
+        return 1;
+      }
+    },
   },
   version: {
     summary: 'Print the version',
@@ -61,10 +85,13 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<nu
     process.stdout.write(`Usage: ${command.usage}\n\n${command.summary}${details}\n`);
     return 0;
   }
-  const unknown = args.filter((arg) => arg.startsWith('-'));
-  if (unknown.length > 0) {
-    process.stderr.write(`parley ${name}: unknown option ${unknown[0]}; see 'parley ${name} --help'\n`);
-    return 2;
+  try {
+    return await command.run(args, env);
+  } catch (error) {
+    if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`parley ${name}: ${(error as Error).message}; see 'parley ${name} --help'\n`);
+      return 2;
+    }
+    throw error;
   }
-  return command.run(args, env);
 }

@@ -4,6 +4,7 @@ import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
+import { authenticate, createIdentityServices, identityRoutes } from '../identity/index.ts';
 import { AppError, type Clock, type Rng } from '../shared/index.ts';
 import type { AppEnv } from './context.ts';
 import type { Db } from './database.ts';
@@ -22,6 +23,7 @@ export interface AppDeps {
   logger: Logger;
   gatewayKey: GatewayKey;
   adminToken: string;
+  walletSealingKey: Uint8Array;
   version: string;
   startedAt: number;
   corsOrigins: string[];
@@ -66,7 +68,29 @@ export function createApp(deps: AppDeps): App {
   // GET and HEAD carry no body; skipping them avoids materialising the full Request object.
   app.use((c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
 
+  const identity = createIdentityServices({
+    orm: deps.db.orm,
+    clock: deps.clock,
+    rng: deps.rng,
+    adminToken: deps.adminToken,
+    walletSealingKey: deps.walletSealingKey,
+  });
+  app.use(authenticate(identity.authenticator));
+  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API key (parley_…) from POST /v1/api-keys',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'httpSignature', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'Signature',
+    description:
+      'RFC 9421 Ed25519 signature (label "parley") by a registered key, with Signature-Input and Content-Digest',
+  });
+
   app.route('/', systemRoutes({ ...deps, metrics }));
+  app.route('/', identityRoutes(identity));
   app.route('/', adminRoutes(deps));
   app.route('/', docsRoutes(app, deps.version));
 

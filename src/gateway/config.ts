@@ -39,6 +39,15 @@ const settings = {
     allowed: 'a secret of at least 16 characters',
     schema: z.string().min(16).optional(),
   },
+  walletKey: {
+    env: 'PARLEY_WALLET_KEY',
+    allowed: '64 hex characters (32 bytes) that seal wallet shares at rest',
+    schema: z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/)
+      .transform((hex) => hex.toLowerCase())
+      .optional(),
+  },
   corsOrigins: {
     env: 'PARLEY_CORS_ORIGINS',
     allowed: 'a comma-separated list of http(s) origins, or *',

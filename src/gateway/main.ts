@@ -4,7 +4,7 @@ import { cryptoRng, parleyVersion, systemClock } from '../shared/index.ts';
 import { createApp } from './app.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { migrateDatabase, openDatabase } from './database.ts';
-import { loadOrCreateAdminToken, loadOrCreateGatewayKey } from './secrets.ts';
+import { loadOrCreateAdminToken, loadOrCreateGatewayKey, loadOrCreateWalletKey } from './secrets.ts';
 import { listen } from './server.ts';
 import { gatewayBoots } from './tables.ts';
 
@@ -37,6 +37,9 @@ export async function runGateway(env: NodeJS.ProcessEnv): Promise<number> {
   migrateDatabase(db);
   const gatewayKey = loadOrCreateGatewayKey(config.dataDir, rng);
   const adminToken = loadOrCreateAdminToken(config.dataDir, config.adminToken, rng);
+  const walletKey = loadOrCreateWalletKey(config.dataDir, config.walletKey, rng);
+  if (walletKey.created)
+    logger.warn({ path: walletKey.path }, 'generated the wallet sealing key; back it up');
   if (gatewayKey.created) logger.info({ path: gatewayKey.path }, 'created a new gateway key');
   if (adminToken.created)
     logger.warn({ path: adminToken.path }, 'generated an admin token; read it from this file');
@@ -58,6 +61,7 @@ export async function runGateway(env: NodeJS.ProcessEnv): Promise<number> {
     logger,
     gatewayKey: gatewayKey.value,
     adminToken: adminToken.value,
+    walletSealingKey: walletKey.value,
     version: parleyVersion,
     startedAt,
     corsOrigins: config.corsOrigins,

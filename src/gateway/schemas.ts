@@ -1,14 +1,6 @@
 import { z } from 'zod';
 
-export const errorBodySchema = z
-  .object({
-    error: z.object({
-      code: z.string().meta({ example: 'ROUTE_NOT_FOUND' }),
-      message: z.string(),
-      details: z.record(z.string(), z.unknown()),
-    }),
-  })
-  .meta({ id: 'Error', description: 'Every error response has this shape; `code` is stable.' });
+export { errorBodySchema } from '../shared/index.ts';
 
 export const healthSchema = z.object({ status: z.literal('ok') }).meta({ id: 'Health' });
 

@@ -70,6 +70,20 @@ export function loadOrCreateAdminToken(
   return { value: token, path, created: true };
 }
 
+/** The 32-byte key that seals wallet shares at rest: PARLEY_WALLET_KEY, or generated once. */
+export function loadOrCreateWalletKey(
+  dataDir: string,
+  configured: string | undefined,
+  rng: Rng,
+): Loaded<Uint8Array> {
+  if (configured) return { value: hexToBytes(configured), path: 'PARLEY_WALLET_KEY', created: false };
+  const path = join(dataDir, 'wallet-key');
+  if (existsSync(path)) return { value: hexToBytes(readSecretFile(path).trim()), path, created: false };
+  const key = rng.bytes(32);
+  writeSecretFile(path, `${bytesToHex(key)}\n`);
+  return { value: key, path, created: true };
+}
+
 function readSecretFile(path: string): string {
   // Someone may have loosened the mode by hand; secrets stay owner-only.
   if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);

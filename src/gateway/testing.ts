@@ -27,6 +27,7 @@ export function buildTestApp(overrides: Partial<AppDeps> = {}) {
       sign: (message) => ed25519.sign(message, secretKey),
     },
     adminToken: testAdminToken,
+    walletSealingKey: rng.bytes(32),
     version: '0.0.0-test',
     startedAt: clock.now(),
     corsOrigins: [],

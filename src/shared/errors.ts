@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /** What every error code in an area's table maps to: an HTTP status, a JSON-RPC code and a default message. */
 export interface ErrorSpec {
   readonly status: number;
@@ -39,3 +41,14 @@ export function defineErrors<Table extends Record<string, ErrorSpec>>(table: Tab
     return new AppError(code, spec.status, message ?? spec.message, details, spec.rpcCode);
   };
 }
+
+/** The error body schema, for OpenAPI documents. */
+export const errorBodySchema = z
+  .object({
+    error: z.object({
+      code: z.string().meta({ example: 'ROUTE_NOT_FOUND' }),
+      message: z.string(),
+      details: z.record(z.string(), z.unknown()),
+    }),
+  })
+  .meta({ id: 'Error', description: 'Every error response has this shape; `code` is stable.' });
