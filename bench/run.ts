@@ -1,8 +1,10 @@
 import { gatewayOverhead } from './gateway-overhead.ts';
+import { identityBench } from './identity.ts';
 
 /** `npm run bench [-- name ...]`: runs the named benchmarks (all by default), one JSON line each. */
 const benchmarks: Record<string, () => Promise<void>> = {
   'gateway-overhead': () => gatewayOverhead(),
+  identity: () => identityBench(),
 };
 
 const requested = process.argv.slice(2);

@@ -64,9 +64,26 @@ describe('system routes', () => {
     const doc = await readJson(await app.request('/openapi.json'));
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(['/healthz', '/readyz', '/metrics', '/v1/gateway', '/v1/admin/log-level']),
+      expect.arrayContaining([
+        '/healthz',
+        '/readyz',
+        '/metrics',
+        '/v1/gateway',
+        '/v1/admin/log-level',
+        '/v1/identities',
+        '/v1/identities/{did}/status',
+        '/v1/dids/{did}',
+        '/v1/delegations',
+        '/v1/delegations/{id}',
+        '/v1/api-keys',
+        '/v1/api-keys/{id}',
+        '/v1/wallets',
+        '/v1/wallets/{id}/sign',
+      ]),
     );
     expect(doc.components.schemas.Error).toBeDefined();
+    expect(doc.components.securitySchemes).toHaveProperty('httpSignature');
+    expect(doc.paths['/v1/delegations'].post.requestBody.content['application/json'].schema).toBeDefined();
     const page = await app.request('/docs');
     expect(await page.text()).toContain('/docs/swagger-ui-bundle.js');
     const bundle = await app.request('/docs/swagger-ui-bundle.js');

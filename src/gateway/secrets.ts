@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { z } from 'zod';
-import { type Rng, randomId } from '../shared/index.ts';
+import { ed25519Signer, type Rng, randomId } from '../shared/index.ts';
 
 /** The gateway's own Ed25519 identity; receipts and ledger blocks are signed with it. */
 export interface GatewayKey {
@@ -51,7 +51,7 @@ export function loadOrCreateGatewayKey(dataDir: string, rng: Rng): Loaded<Gatewa
     value: {
       publicKey,
       publicKeyHex: parsed.data.publicKey,
-      sign: (message) => ed25519.sign(message, secretKey),
+      sign: ed25519Signer(secretKey),
     },
   };
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { and, desc, eq, isNull } from 'drizzle-orm';
+import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
-import { type Clock, type Rng, randomId } from '../shared/index.ts';
+import { type Clock, once, type Rng, randomId } from '../shared/index.ts';
 import type { DelegationService } from './delegations.ts';
 import { identityError } from './errors.ts';
 import type { Actor, IdentityRegistry } from './registry.ts';
@@ -38,7 +38,18 @@ const view = (row: typeof apiKeys.$inferSelect): ApiKeyView => ({
 
 /** API keys for OpenAI and MCP clients: random secrets, stored only as hashes, revocable. */
 export class ApiKeyService {
-  constructor(private readonly deps: ApiKeyDeps) {}
+  /** Prepared once: runs on every request that carries an API key. */
+  private readonly findLiveByHash;
+
+  constructor(private readonly deps: ApiKeyDeps) {
+    this.findLiveByHash = once(() =>
+      deps.orm
+        .select()
+        .from(apiKeys)
+        .where(and(eq(apiKeys.secretHash, sql.placeholder('hash')), isNull(apiKeys.revokedAt)))
+        .prepare(),
+    );
+  }
 
   create(input: { did: string; name: string; delegationId?: string }): ApiKeyView & { secret: string } {
     const { orm, clock, rng, registry, delegations } = this.deps;
@@ -69,11 +80,7 @@ export class ApiKeyService {
 
   /** The key a bearer secret belongs to, if it exists and is not revoked. */
   authenticate(secret: string): ApiKeyView | undefined {
-    const row = this.deps.orm
-      .select()
-      .from(apiKeys)
-      .where(and(eq(apiKeys.secretHash, hashSecret(secret)), isNull(apiKeys.revokedAt)))
-      .get();
+    const row = this.findLiveByHash().get({ hash: hashSecret(secret) });
     return row ? view(row) : undefined;
   }
 

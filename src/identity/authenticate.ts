@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
-import { lt } from 'drizzle-orm';
+import { lt, sql } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
-import type { Clock } from '../shared/index.ts';
+import { type Clock, once } from '../shared/index.ts';
 import { type ApiKeyService, apiKeyPrefix } from './api-keys.ts';
 import type { DelegationService } from './delegations.ts';
 import { identityError } from './errors.ts';
@@ -49,8 +49,22 @@ export class Authenticator {
   private readonly maxAge: number;
   private lastPrune = 0;
 
+  /** Prepared once: every signed request records its nonce. */
+  private readonly insertNonce;
+
   constructor(private readonly deps: AuthenticatorDeps) {
     this.maxAge = deps.signatureMaxAgeSeconds ?? 300;
+    this.insertNonce = once(() =>
+      deps.orm
+        .insert(requestNonces)
+        .values({
+          keyId: sql.placeholder('keyId'),
+          nonce: sql.placeholder('nonce'),
+          expiresAt: sql.placeholder('expiresAt'),
+        })
+        .onConflictDoNothing()
+        .prepare(),
+    );
   }
 
   authenticate(request: RequestParts): Principal | undefined {
@@ -106,11 +120,7 @@ export class Authenticator {
         .run();
       this.lastPrune = now;
     }
-    const inserted = orm
-      .insert(requestNonces)
-      .values({ keyId, nonce, expiresAt: new Date(expiresAt) })
-      .onConflictDoNothing()
-      .run();
+    const inserted = this.insertNonce().run({ keyId, nonce, expiresAt: new Date(expiresAt) });
     if (inserted.changes === 0) throw identityError('SIGNATURE_REPLAYED', { keyId, nonce });
   }
 

@@ -1,9 +1,8 @@
-import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
-import type { Clock } from '../shared/index.ts';
+import { type Clock, once, verifyEd25519 } from '../shared/index.ts';
 import { delegationTag, signedBytes } from './canonical.ts';
 import { identityError } from './errors.ts';
 import { intersectPolicies, widenings } from './policy.ts';
@@ -39,7 +38,18 @@ export function delegationId(payload: DelegationPayload): string {
 
 /** Signed, attenuable, revocable delegations of authority from one identity to a machine. */
 export class DelegationService {
-  constructor(private readonly deps: DelegationDeps) {}
+  /** Prepared once: every request acting under a delegation walks its chain. */
+  private readonly findById;
+
+  constructor(private readonly deps: DelegationDeps) {
+    this.findById = once(() =>
+      deps.orm
+        .select()
+        .from(delegations)
+        .where(eq(delegations.id, sql.placeholder('id')))
+        .prepare(),
+    );
+  }
 
   /**
    * Accepts a delegation signed by its issuer. A root delegation (no parent) goes from an identity to
@@ -57,7 +67,7 @@ export class DelegationService {
         'keyId must name a key of the issuer (iss).',
       );
     }
-    if (!ed25519.verify(hexToBytes(input.signature), delegationBytes(payload), key.publicKey)) {
+    if (!verifyEd25519(hexToBytes(input.signature), delegationBytes(payload), key.publicKey)) {
       throw identityError(
         'DELEGATION_INVALID',
         { reason: 'signature' },
@@ -106,7 +116,7 @@ export class DelegationService {
       if (wider.length > 0) throw identityError('DELEGATION_WIDENS', { widenings: wider });
     }
     const id = delegationId(payload);
-    const existing = orm.select().from(delegations).where(eq(delegations.id, id)).get();
+    const existing = this.findById().get({ id });
     if (!existing) {
       orm
         .insert(delegations)
@@ -206,7 +216,7 @@ export class DelegationService {
   }
 
   private row(id: string) {
-    const row = this.deps.orm.select().from(delegations).where(eq(delegations.id, id)).get();
+    const row = this.findById().get({ id });
     if (!row) throw identityError('DELEGATION_NOT_FOUND', { id });
     return row;
   }

@@ -1,4 +1,3 @@
-import { ed25519 } from '@noble/curves/ed25519.js';
 import { equalBytes } from '@noble/curves/utils.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import {
@@ -11,6 +10,7 @@ import {
   serializeInnerList,
   serializeString,
 } from 'structured-headers';
+import { ed25519Signer, verifyEd25519 } from '../shared/index.ts';
 
 /**
  * HTTP Message Signatures (RFC 9421) with Ed25519 and Content-Digest (RFC 9530) for agent requests.
@@ -147,7 +147,7 @@ export function signatureBase(
 /** Ed25519 over a signature base; strict RFC 8032 encodings, and malformed keys verify as false. */
 export function verifySignatureBase(base: string, signature: Uint8Array, publicKey: Uint8Array): boolean {
   try {
-    return ed25519.verify(signature, encoder.encode(base), publicKey, { zip215: false });
+    return verifyEd25519(signature, encoder.encode(base), publicKey);
   } catch {
     return false;
   }
@@ -181,7 +181,7 @@ export function signRequest(
   if (opts.expires !== undefined) params.set('expires', opts.expires);
 
   const base = signatureBase({ ...parts, headers }, components, params);
-  const signature = ed25519.sign(encoder.encode(base), opts.secretKey);
+  const signature = ed25519Signer(opts.secretKey)(encoder.encode(base));
   const items = components.map((name): Item => [name, new Map()]);
   return {
     'signature-input': serializeDictionary(new Map([[signatureLabel, [items, params]]])),

@@ -152,6 +152,28 @@ describe('lifecycle', () => {
   });
 });
 
+describe('suspended identities', () => {
+  it('keep authenticating but may not act until resumed', async () => {
+    const client = new IdentityClient();
+    const agent = await client.register('autonomous');
+    const { secret } = await readJson(await client.signed(agent, 'POST', '/v1/api-keys', { name: 'main' }));
+    await client.admin('POST', `/v1/identities/${agent.did}/status`, {
+      status: 'suspended',
+      reason: 'abuse report',
+    });
+    const blocked = await client.bearer(secret, 'POST', '/v1/wallets', {});
+    expect(blocked.status).toBe(403);
+    expect((await readJson(blocked)).error).toMatchObject({
+      code: 'IDENTITY_NOT_ACTIVE',
+      details: { status: 'suspended' },
+    });
+    const signedBlocked = await client.signed(agent, 'POST', '/v1/api-keys', { name: 'another' });
+    expect((await readJson(signedBlocked)).error.code).toBe('IDENTITY_NOT_ACTIVE');
+    await client.admin('POST', `/v1/identities/${agent.did}/status`, { status: 'active' });
+    expect((await client.bearer(secret, 'POST', '/v1/wallets', {})).status).toBe(201);
+  });
+});
+
 describe('request authentication', () => {
   it('accepts a signed request once, and refuses replays, tampering, stale and unknown signatures', async () => {
     const client = new IdentityClient();

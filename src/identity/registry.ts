@@ -1,8 +1,7 @@
-import { ed25519 } from '@noble/curves/ed25519.js';
 import { hexToBytes } from '@noble/hashes/utils.js';
-import { and, asc, eq, gt, inArray, isNull } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
-import { type Clock, type Rng, randomId } from '../shared/index.ts';
+import { type Clock, once, type Rng, randomId, verifyEd25519 } from '../shared/index.ts';
 import { registrationTag, signedBytes } from './canonical.ts';
 import { type DidDocument, publicKeyFromDidKey, resolveDidKey } from './did-key.ts';
 import { identityError } from './errors.ts';
@@ -42,7 +41,18 @@ export interface RegistrationInput extends RegistrationPayload {
 
 /** The identity registry: registration with proof of possession, lookup, lifecycle, resolution. */
 export class IdentityRegistry {
-  constructor(private readonly deps: RegistryDeps) {}
+  /** Prepared once: identity lookups run on every authenticated request. */
+  private readonly findByDid;
+
+  constructor(private readonly deps: RegistryDeps) {
+    this.findByDid = once(() =>
+      deps.orm
+        .select()
+        .from(identities)
+        .where(eq(identities.did, sql.placeholder('did')))
+        .prepare(),
+    );
+  }
 
   createChallenge(): { challenge: string; expiresAt: number } {
     const challenge = randomId(this.deps.rng, 24);
@@ -68,7 +78,7 @@ export class IdentityRegistry {
     const keys = [...new Set(input.keys)];
     for (const key of keys) {
       const proof = input.proofs.find((candidate) => candidate.key === key);
-      if (!proof || !ed25519.verify(hexToBytes(proof.signature), message, this.publicKeyOf(key))) {
+      if (!proof || !verifyEd25519(hexToBytes(proof.signature), message, this.publicKeyOf(key))) {
         throw identityError(
           'PROOF_INVALID',
           { key },
@@ -172,7 +182,7 @@ export class IdentityRegistry {
       !proof ||
       !key ||
       key.identityDid !== controllerDid ||
-      !ed25519.verify(hexToBytes(proof.signature), message, key.publicKey)
+      !verifyEd25519(hexToBytes(proof.signature), message, key.publicKey)
     ) {
       throw identityError(
         'PROOF_INVALID',
@@ -191,7 +201,7 @@ export class IdentityRegistry {
   }
 
   find(did: string) {
-    return this.deps.orm.select().from(identities).where(eq(identities.did, did)).get();
+    return this.findByDid().get({ did });
   }
 
   get(did: string): IdentityView {
@@ -231,6 +241,20 @@ export class IdentityRegistry {
 
   /** The public key behind a DID URL: `did:parley:…#key-n` or a bound `did:key:z…#z…`. */
   keyForKeyId(keyId: string): { identityDid: string; publicKey: Uint8Array } | undefined {
+    // A bound key never changes owner, so lookups are cached (bounded) for the per-request path.
+    const cached = this.keyCache.get(keyId);
+    if (cached) return cached;
+    const found = this.lookupKey(keyId);
+    if (found) {
+      if (this.keyCache.size >= 10_000) this.keyCache.clear();
+      this.keyCache.set(keyId, found);
+    }
+    return found;
+  }
+
+  private readonly keyCache = new Map<string, { identityDid: string; publicKey: Uint8Array }>();
+
+  private lookupKey(keyId: string): { identityDid: string; publicKey: Uint8Array } | undefined {
     const { did, fragment } = splitDidUrl(keyId);
     const row = did.startsWith('did:key:')
       ? this.deps.orm.select().from(identityKeys).where(eq(identityKeys.didKey, did)).get()

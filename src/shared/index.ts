@@ -1,4 +1,5 @@
 export { type Clock, ManualClock, systemClock } from './clock.ts';
+export { ed25519Signer, verifyEd25519 } from './ed25519.ts';
 export {
   AppError,
   defineErrors,
@@ -7,6 +8,7 @@ export {
   type ErrorSpec,
   errorBodySchema,
 } from './errors.ts';
+export { once } from './once.ts';
 export { errorResponses, jsonBody, jsonResponse } from './openapi.ts';
 export { cryptoRng, type Rng, randomId, seededRng } from './random.ts';
 export { parleyVersion } from './version.ts';
