@@ -1,6 +1,7 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { count } from 'drizzle-orm';
 import { z } from 'zod';
+import { jsonResponse } from '../../shared/index.ts';
 import type { AppDeps } from '../app.ts';
 import type { AppEnv } from '../context.ts';
 import { migrationsApplied } from '../database.ts';
@@ -9,17 +10,12 @@ import type { HttpMetrics } from '../middleware/observe.ts';
 import { errorBodySchema, gatewayInfoSchema, healthSchema, readinessSchema } from '../schemas.ts';
 import { gatewayBoots } from '../tables.ts';
 
-const json = <T>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
-
 const healthRoute = createRoute({
   method: 'get',
   path: '/healthz',
   tags: ['system'],
   summary: 'Liveness: the process is up and serving HTTP',
-  responses: { 200: json(healthSchema, 'Alive') },
+  responses: { 200: jsonResponse(healthSchema, 'Alive') },
 });
 
 const readyRoute = createRoute({
@@ -27,7 +23,7 @@ const readyRoute = createRoute({
   path: '/readyz',
   tags: ['system'],
   summary: 'Readiness: the database is open and every migration is applied',
-  responses: { 200: json(readinessSchema, 'Ready'), 503: json(errorBodySchema, 'Not ready') },
+  responses: { 200: jsonResponse(readinessSchema, 'Ready'), 503: jsonResponse(errorBodySchema, 'Not ready') },
 });
 
 const metricsRoute = createRoute({
@@ -48,7 +44,7 @@ const infoRoute = createRoute({
   path: '/v1/gateway',
   tags: ['system'],
   summary: "This gateway's version and the public key that signs its receipts and ledger blocks",
-  responses: { 200: json(gatewayInfoSchema, 'Gateway information') },
+  responses: { 200: jsonResponse(gatewayInfoSchema, 'Gateway information') },
 });
 
 export function systemRoutes(deps: AppDeps & { metrics: HttpMetrics }) {
