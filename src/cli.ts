@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { configVariables, runGateway } from './gateway/index.ts';
+import { configVariables, runGateway, runLedgerVerify } from './gateway/index.ts';
 import { writeNewKeyFile } from './identity/index.ts';
 import { parleyVersion } from './shared/index.ts';
 
@@ -41,6 +41,18 @@ const commands: Record<string, Command> = {
         process.stderr.write(`parley keygen: ${(error as Error).message}\n`);
         return 1;
       }
+    },
+  },
+  ledger: {
+    summary: 'Ledger tools: `parley ledger verify` re-derives every balance and checks every signature',
+    usage: 'parley ledger verify   (uses PARLEY_DATA_DIR / PARLEY_DB_URL like the gateway)',
+    run: async (args, env) => {
+      const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+      if (positionals[0] !== 'verify' || positionals.length !== 1) {
+        process.stderr.write("parley ledger: the only subcommand is 'verify'\n");
+        return 2;
+      }
+      return runLedgerVerify(env);
     },
   },
   version: {

@@ -4,11 +4,13 @@ import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
+import { channelRoutes, createChannelServices, type FaucetConfig } from '../channels/index.ts';
 import { authenticate, createIdentityServices, identityRoutes } from '../identity/index.ts';
 import { AppError, type Clock, type Rng } from '../shared/index.ts';
 import type { AppEnv } from './context.ts';
 import type { Db } from './database.ts';
 import { gatewayError } from './errors.ts';
+import { requireAdmin } from './middleware/admin-auth.ts';
 import { edge } from './middleware/edge.ts';
 import { createHttpMetrics, observe } from './middleware/observe.ts';
 import { adminRoutes } from './routes/admin.ts';
@@ -24,6 +26,7 @@ export interface AppDeps {
   gatewayKey: GatewayKey;
   adminToken: string;
   walletSealingKey: Uint8Array;
+  faucet: FaucetConfig;
   version: string;
   startedAt: number;
   corsOrigins: string[];
@@ -68,12 +71,24 @@ export function createApp(deps: AppDeps): App {
   // GET and HEAD carry no body; skipping them avoids materialising the full Request object.
   app.use((c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
 
+  // The ledger answers identity's daily-spend questions, so it is built first and handed over.
+  const spend = {
+    spentSince: (did: string, asset: string, since: number) => channels.ledger.spentSince(did, asset, since),
+  };
   const identity = createIdentityServices({
     orm: deps.db.orm,
     clock: deps.clock,
     rng: deps.rng,
     adminToken: deps.adminToken,
     walletSealingKey: deps.walletSealingKey,
+    spend,
+  });
+  const channels = createChannelServices({
+    orm: deps.db.orm,
+    clock: deps.clock,
+    signer: deps.gatewayKey,
+    identity,
+    faucet: deps.faucet,
   });
   app.use(authenticate(identity.authenticator));
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
@@ -89,8 +104,11 @@ export function createApp(deps: AppDeps): App {
       'RFC 9421 Ed25519 signature (label "parley") by a registered key, with Signature-Input and Content-Digest',
   });
 
+  // Every /v1/admin route of every area sits behind the admin token.
+  app.use('/v1/admin/*', requireAdmin(deps.adminToken));
   app.route('/', systemRoutes({ ...deps, metrics }));
   app.route('/', identityRoutes(identity));
+  app.route('/', channelRoutes(channels));
   app.route('/', adminRoutes(deps));
   app.route('/', docsRoutes(app, deps.version));
 

@@ -15,6 +15,8 @@ describe('loadConfig', () => {
       corsOrigins: [],
       maxBodyBytes: 1_048_576,
       shutdownTimeoutMs: 10_000,
+      faucetAmount: 1000n * 10n ** 18n,
+      faucetCooldownSeconds: 86_400,
     });
   });
 

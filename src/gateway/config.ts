@@ -48,6 +48,20 @@ const settings = {
       .transform((hex) => hex.toLowerCase())
       .optional(),
   },
+  faucetAmount: {
+    env: 'PARLEY_FAUCET_AMOUNT',
+    allowed: 'atomic TNZO units granted per faucet claim (0 turns the faucet off)',
+    schema: z
+      .string()
+      .regex(/^(0|[1-9][0-9]{0,40})$/)
+      .default('1000000000000000000000')
+      .transform((value) => BigInt(value)),
+  },
+  faucetCooldownSeconds: {
+    env: 'PARLEY_FAUCET_COOLDOWN_SECONDS',
+    allowed: 'seconds an identity waits between faucet claims, 0 to 31536000',
+    schema: z.coerce.number().int().min(0).max(31_536_000).default(86_400),
+  },
   corsOrigins: {
     env: 'PARLEY_CORS_ORIGINS',
     allowed: 'a comma-separated list of http(s) origins, or *',

@@ -62,6 +62,7 @@ export async function runGateway(env: NodeJS.ProcessEnv): Promise<number> {
     gatewayKey: gatewayKey.value,
     adminToken: adminToken.value,
     walletSealingKey: walletKey.value,
+    faucet: { amount: config.faucetAmount, cooldownMs: config.faucetCooldownSeconds * 1000 },
     version: parleyVersion,
     startedAt,
     corsOrigins: config.corsOrigins,

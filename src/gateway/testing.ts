@@ -28,6 +28,7 @@ export function buildTestApp(overrides: Partial<AppDeps> = {}) {
     },
     adminToken: testAdminToken,
     walletSealingKey: rng.bytes(32),
+    faucet: { amount: 1000n * 10n ** 18n, cooldownMs: 24 * 60 * 60 * 1000 },
     version: '0.0.0-test',
     startedAt: clock.now(),
     corsOrigins: [],

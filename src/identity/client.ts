@@ -1,9 +1,10 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { registrationTag, signedBytes } from './canonical.ts';
+import { signedBytes } from '../shared/canonical.ts';
 import { delegationBytes } from './delegations.ts';
 import { signRequest } from './http-signatures.ts';
 import type { DelegationPayload, RegistrationPayload } from './schemas.ts';
+import { registrationTag } from './schemas.ts';
 
 /**
  * What an agent needs to talk to Parley with its own keys: sign a registration, a delegation, and

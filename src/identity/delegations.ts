@@ -2,12 +2,12 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { eq, sql } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { signedBytes } from '../shared/canonical.ts';
 import { type Clock, once, verifyEd25519 } from '../shared/index.ts';
-import { delegationTag, signedBytes } from './canonical.ts';
 import { identityError } from './errors.ts';
 import { intersectPolicies, widenings } from './policy.ts';
 import type { Actor, IdentityRegistry } from './registry.ts';
-import { type DelegationPayload, delegationPayloadSchema, type Policy } from './schemas.ts';
+import { type DelegationPayload, delegationPayloadSchema, delegationTag, type Policy } from './schemas.ts';
 import { delegations } from './tables.ts';
 
 export interface DelegationDeps {

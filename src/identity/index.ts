@@ -6,6 +6,7 @@ export { didKeyFromPublicKey, generateDidKey, publicKeyFromDidKey, resolveDidKey
 export { identityErrors } from './errors.ts';
 export {
   authenticate,
+  authorizeFor,
   type IdentityEnv,
   type IdentityServices,
   identityRoutes,

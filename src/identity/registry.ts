@@ -1,12 +1,13 @@
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { and, asc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { signedBytes } from '../shared/canonical.ts';
 import { type Clock, once, type Rng, randomId, verifyEd25519 } from '../shared/index.ts';
-import { registrationTag, signedBytes } from './canonical.ts';
 import { type DidDocument, publicKeyFromDidKey, resolveDidKey } from './did-key.ts';
 import { identityError } from './errors.ts';
 import { isParleyDid, newParleyDid, splitDidUrl, uuidFromBytes } from './ids.ts';
 import type { IdentityStatus, IdentityView, RegistrationPayload } from './schemas.ts';
+import { registrationTag } from './schemas.ts';
 import { identities, identityKeys, identityTransitions, registrationChallenges } from './tables.ts';
 
 export interface RegistryDeps {

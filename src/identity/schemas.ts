@@ -1,10 +1,6 @@
 import { z } from 'zod';
 
-/** Atomic units (18 decimals for TNZO) as a decimal string on the wire. */
-export const amountSchema = z
-  .string()
-  .regex(/^(0|[1-9][0-9]{0,77})$/, 'a non-negative whole number of atomic units, as a decimal string')
-  .meta({ example: '1000000000000000000' });
+import { atomicAmountSchema as amountSchema } from '../shared/index.ts';
 
 export const identityKindSchema = z.enum(['human', 'machine', 'autonomous']);
 export type IdentityKind = z.infer<typeof identityKindSchema>;
@@ -195,3 +191,7 @@ export const walletSignSchema = z
 export const walletSignatureSchema = z
   .object({ signature: z.string(), publicKey: z.string() })
   .meta({ id: 'WalletSignature' });
+
+/** Domain-separation tags of what identities sign. */
+export const registrationTag = 'parley/identity-registration/v1';
+export const delegationTag = 'parley/delegation/v1';

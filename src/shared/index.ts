@@ -1,3 +1,4 @@
+export { signedBytes } from './canonical.ts';
 export { type Clock, ManualClock, systemClock } from './clock.ts';
 export { ed25519Signer, verifyEd25519 } from './ed25519.ts';
 export {
@@ -8,6 +9,7 @@ export {
   type ErrorSpec,
   errorBodySchema,
 } from './errors.ts';
+export { atomicAmountSchema, formatUnits, parseUnits, positiveAmountSchema } from './money.ts';
 export { once } from './once.ts';
 export { errorResponses, jsonBody, jsonResponse } from './openapi.ts';
 export { cryptoRng, type Rng, randomId, seededRng } from './random.ts';

@@ -1,8 +1,8 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { errorResponses, jsonBody, jsonResponse } from '../../shared/index.ts';
 import type { AppDeps } from '../app.ts';
 import type { AppEnv } from '../context.ts';
-import { requireAdmin } from '../middleware/admin-auth.ts';
-import { errorBodySchema, setLogLevelSchema } from '../schemas.ts';
+import { setLogLevelSchema } from '../schemas.ts';
 
 const setLogLevelRoute = createRoute({
   method: 'put',
@@ -10,20 +10,13 @@ const setLogLevelRoute = createRoute({
   tags: ['admin'],
   summary: 'Change the log level of the running gateway without a restart',
   security: [{ adminToken: [] }],
-  request: { body: { required: true, content: { 'application/json': { schema: setLogLevelSchema } } } },
-  responses: {
-    200: { description: 'The new level', content: { 'application/json': { schema: setLogLevelSchema } } },
-    400: { description: 'Invalid body', content: { 'application/json': { schema: errorBodySchema } } },
-    401: {
-      description: 'Missing or wrong admin token',
-      content: { 'application/json': { schema: errorBodySchema } },
-    },
-  },
+  request: { body: jsonBody(setLogLevelSchema) },
+  responses: { 200: jsonResponse(setLogLevelSchema, 'The new level'), ...errorResponses(400, 401) },
 });
 
-export function adminRoutes(deps: Pick<AppDeps, 'adminToken' | 'logger'>) {
+/** Admin routes of the gateway itself; app.ts guards every /v1/admin/* path with the admin token. */
+export function adminRoutes(deps: Pick<AppDeps, 'logger'>) {
   const admin = new OpenAPIHono<AppEnv>();
-  admin.use('/v1/admin/*', requireAdmin(deps.adminToken));
   admin.openAPIRegistry.registerComponent('securitySchemes', 'adminToken', {
     type: 'http',
     scheme: 'bearer',

@@ -11,6 +11,3 @@ export function signedBytes(tag: string, payload: unknown): Uint8Array {
   if (json === undefined) throw new TypeError('payload cannot be canonicalized');
   return encoder.encode(`${tag}\n${json}`);
 }
-
-export const registrationTag = 'parley/identity-registration/v1';
-export const delegationTag = 'parley/delegation/v1';
