@@ -5,6 +5,8 @@ export const systemAccounts = {
   treasury: 'system:treasury',
   burn: 'system:burn',
   stakers: 'system:stakers',
+  /** The gateway as payee of agents' channels; it pays providers from here. */
+  hub: 'system:hub',
 } as const;
 
 export const escrowAccount = (channelId: string) => `escrow:${channelId}`;

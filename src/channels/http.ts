@@ -7,7 +7,9 @@ import {
 } from '../identity/index.ts';
 import { errorResponses, jsonBody, jsonResponse } from '../shared/index.ts';
 import type { AssetRegistry } from './assets.ts';
+import type { ChannelService } from './channels.ts';
 import { channelError } from './errors.ts';
+import { paymentChannelRoutes } from './http-channels.ts';
 import { blockTag, type Ledger } from './ledger.ts';
 import type { Payments } from './payments.ts';
 import {
@@ -20,6 +22,7 @@ import {
 
 export interface ChannelServices {
   ledger: Ledger;
+  channels: ChannelService;
   payments: Payments;
   assets: AssetRegistry;
   identity: IdentityServices;
@@ -135,5 +138,6 @@ export function channelRoutes(services: ChannelServices) {
     .openapi(blockRoute, (c) => c.json(ledger.block(c.req.valid('param').height), 200))
     .openapi(ledgerRoute, (c) =>
       c.json({ height: ledger.height(), publicKey: ledger.publicKeyHex, tag: blockTag }, 200),
-    );
+    )
+    .route('/', paymentChannelRoutes(services));
 }

@@ -1,8 +1,21 @@
 export { escrowAccount, systemAccounts } from './accounts.ts';
 export { type Asset, AssetRegistry, defaultAssets } from './assets.ts';
+export { ChannelService, type ChannelView } from './channels.ts';
+export { signChannelState, voucherHeader } from './client.ts';
 export { channelErrors } from './errors.ts';
 export { type ChannelServices, channelRoutes } from './http.ts';
 export { type BlockView, Ledger, type LedgerSigner, type Posting } from './ledger.ts';
+export { Meter } from './meter.ts';
 export { type FaucetConfig, Payments } from './payments.ts';
 export { type ChannelConfig, createChannelServices } from './services.ts';
+export {
+  commissionOf,
+  decodeVoucher,
+  encodeVoucher,
+  type Receipt,
+  receiptBytes,
+  type SignedState,
+  signedStateSchema,
+  stateBytes,
+} from './state.ts';
 export { type LedgerReport, verifyLedger } from './verify.ts';

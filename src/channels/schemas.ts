@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { atomicAmountSchema, positiveAmountSchema } from '../shared/index.ts';
 import { assetSymbolSchema } from './assets.ts';
+import { signedStateSchema } from './state.ts';
 
 export const balancesSchema = z
   .object({
@@ -47,3 +48,56 @@ export const adminMovementSchema = z
     reference: z.string().max(200).optional(),
   })
   .meta({ id: 'AdminMovement' });
+
+export const openChannelSchema = z
+  .object({
+    asset: assetSymbolSchema.default('TNZO'),
+    deposit: positiveAmountSchema,
+    payee: z
+      .string()
+      .min(8)
+      .max(200)
+      .optional()
+      .meta({ description: 'Defaults to the gateway hub (system:hub)' }),
+  })
+  .meta({ id: 'OpenChannel' });
+
+export const topUpSchema = z.object({ amount: positiveAmountSchema }).meta({ id: 'TopUp' });
+
+export const closeChannelSchema = z
+  .object({
+    state: signedStateSchema.optional().meta({
+      description:
+        'final: true closes cooperatively at once; otherwise the latest state starts the challenge window',
+    }),
+  })
+  .meta({ id: 'CloseChannel' });
+
+export const stateBodySchema = z.object({ state: signedStateSchema }).meta({ id: 'StateBody' });
+
+export const channelSchema = z
+  .object({
+    id: z.string(),
+    payer: z.string(),
+    payee: z.string(),
+    asset: z.string(),
+    deposit: atomicAmountSchema,
+    nonce: z.number().int(),
+    authorized: atomicAmountSchema,
+    charged: atomicAmountSchema,
+    remaining: atomicAmountSchema,
+    status: z.enum(['open', 'closing', 'closed']),
+    openedAt: z.iso.datetime(),
+    expiresAt: z.iso.datetime(),
+    challengeEndsAt: z.iso.datetime().nullable(),
+    closingNonce: z.number().int().nullable(),
+    closingAmount: atomicAmountSchema.nullable(),
+    settledAt: z.iso.datetime().nullable(),
+    settlementHeight: z.number().int().nullable(),
+    network: z.string().meta({ description: 'The gateway public key that channel states are bound to' }),
+  })
+  .meta({ id: 'Channel' });
+
+export const closedChannelSchema = z
+  .object({ channel: channelSchema, gatewaySignature: z.string().optional() })
+  .meta({ id: 'ClosedChannel' });

@@ -1,7 +1,8 @@
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { IdentityServices } from '../identity/index.ts';
-import type { Clock } from '../shared/index.ts';
+import type { Clock, Rng } from '../shared/index.ts';
 import { type Asset, AssetRegistry } from './assets.ts';
+import { ChannelService } from './channels.ts';
 import type { ChannelServices } from './http.ts';
 import { Ledger, type LedgerSigner } from './ledger.ts';
 import { type FaucetConfig, Payments } from './payments.ts';
@@ -12,6 +13,8 @@ export interface ChannelConfig {
   signer: LedgerSigner;
   identity: IdentityServices;
   faucet: FaucetConfig;
+  rng: Rng;
+  channel: { expiryMs: number; challengeMs: number };
   extraAssets?: readonly Asset[];
 }
 
@@ -21,5 +24,14 @@ export function createChannelServices(config: ChannelConfig): ChannelServices {
   const assets = new AssetRegistry(config.extraAssets);
   const ledger = new Ledger({ orm, clock, signer, assets });
   const payments = new Payments({ orm, clock, ledger, registry: identity.registry, faucet: config.faucet });
-  return { ledger, payments, assets, identity };
+  const channels = new ChannelService({
+    orm,
+    clock,
+    rng: config.rng,
+    ledger,
+    registry: identity.registry,
+    signer,
+    config: config.channel,
+  });
+  return { ledger, payments, channels, assets, identity };
 }

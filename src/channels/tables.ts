@@ -52,3 +52,67 @@ export const faucetClaims = sqliteTable('faucet_claims', {
   did: text('did').primaryKey(),
   lastClaimAt: integer('last_claim_at', { mode: 'timestamp_ms' }).notNull(),
 });
+
+/** Payment channels: a deposit in escrow that a payer spends through signed cumulative vouchers. */
+export const paymentChannels = sqliteTable(
+  'payment_channels',
+  {
+    id: text('id').primaryKey(),
+    payerDid: text('payer_did').notNull(),
+    payee: text('payee').notNull(),
+    asset: text('asset').notNull(),
+    deposit: text('deposit').notNull(),
+    /** Highest voucher accepted: its nonce and the cumulative amount it authorizes. */
+    nonce: integer('nonce').notNull(),
+    authorized: text('authorized').notNull(),
+    /** What metering has consumed and receipted; never above `authorized`. */
+    charged: text('charged').notNull(),
+    status: text('status', { enum: ['open', 'closing', 'closed'] }).notNull(),
+    openedAt: integer('opened_at', { mode: 'timestamp_ms' }).notNull(),
+    expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
+    closeRequestedAt: integer('close_requested_at', { mode: 'timestamp_ms' }),
+    challengeEndsAt: integer('challenge_ends_at', { mode: 'timestamp_ms' }),
+    closingNonce: integer('closing_nonce'),
+    closingAmount: text('closing_amount'),
+    settledAt: integer('settled_at', { mode: 'timestamp_ms' }),
+    settlementHeight: integer('settlement_height'),
+  },
+  (table) => [
+    index('payment_channels_payer').on(table.payerDid),
+    index('payment_channels_status').on(table.status),
+  ],
+);
+
+/** Every payer-signed state the gateway accepted or was shown, for disputes and the watchtower. */
+export const channelStates = sqliteTable(
+  'channel_states',
+  {
+    channelId: text('channel_id')
+      .notNull()
+      .references(() => paymentChannels.id),
+    nonce: integer('nonce').notNull(),
+    cumulative: text('cumulative').notNull(),
+    final: integer('final', { mode: 'boolean' }).notNull(),
+    keyId: text('key_id').notNull(),
+    signature: text('signature').notNull(),
+    receivedAt: integer('received_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.channelId, table.nonce] })],
+);
+
+/** Receipts the gateway signed: the charged cumulative amount after each metered request. */
+export const channelReceipts = sqliteTable(
+  'channel_receipts',
+  {
+    channelId: text('channel_id')
+      .notNull()
+      .references(() => paymentChannels.id),
+    sequence: integer('sequence').notNull(),
+    nonce: integer('nonce').notNull(),
+    charged: text('charged').notNull(),
+    requestId: text('request_id'),
+    signature: text('signature').notNull(),
+    issuedAt: integer('issued_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.channelId, table.sequence] })],
+);

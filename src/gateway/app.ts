@@ -27,6 +27,7 @@ export interface AppDeps {
   adminToken: string;
   walletSealingKey: Uint8Array;
   faucet: FaucetConfig;
+  channel: { expiryMs: number; challengeMs: number };
   version: string;
   startedAt: number;
   corsOrigins: string[];
@@ -35,8 +36,37 @@ export interface AppDeps {
 
 export type App = OpenAPIHono<AppEnv>;
 
+/** Every area's services over the same database, clock and RNG. */
+export function createServices(deps: AppDeps) {
+  // The ledger answers identity's daily-spend questions, so it is built first and handed over.
+  const spend = {
+    spentSince: (did: string, asset: string, since: number) => channels.ledger.spentSince(did, asset, since),
+  };
+  const identity = createIdentityServices({
+    orm: deps.db.orm,
+    clock: deps.clock,
+    rng: deps.rng,
+    adminToken: deps.adminToken,
+    walletSealingKey: deps.walletSealingKey,
+    spend,
+  });
+  const channels = createChannelServices({
+    orm: deps.db.orm,
+    clock: deps.clock,
+    signer: deps.gatewayKey,
+    identity,
+    faucet: deps.faucet,
+    rng: deps.rng,
+    channel: deps.channel,
+  });
+  return { identity, channels };
+}
+
+export type Services = ReturnType<typeof createServices>;
+
 /** Builds the whole HTTP surface from its dependencies; no global state, so tests build many. */
-export function createApp(deps: AppDeps): App {
+export function createApp(deps: AppDeps, services: Services = createServices(deps)): App {
+  const { identity, channels } = services;
   const metrics = createHttpMetrics();
   const app: App = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
@@ -71,25 +101,6 @@ export function createApp(deps: AppDeps): App {
   // GET and HEAD carry no body; skipping them avoids materialising the full Request object.
   app.use((c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
 
-  // The ledger answers identity's daily-spend questions, so it is built first and handed over.
-  const spend = {
-    spentSince: (did: string, asset: string, since: number) => channels.ledger.spentSince(did, asset, since),
-  };
-  const identity = createIdentityServices({
-    orm: deps.db.orm,
-    clock: deps.clock,
-    rng: deps.rng,
-    adminToken: deps.adminToken,
-    walletSealingKey: deps.walletSealingKey,
-    spend,
-  });
-  const channels = createChannelServices({
-    orm: deps.db.orm,
-    clock: deps.clock,
-    signer: deps.gatewayKey,
-    identity,
-    faucet: deps.faucet,
-  });
   app.use(authenticate(identity.authenticator));
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
     type: 'http',

@@ -17,6 +17,8 @@ describe('loadConfig', () => {
       shutdownTimeoutMs: 10_000,
       faucetAmount: 1000n * 10n ** 18n,
       faucetCooldownSeconds: 86_400,
+      channelExpirySeconds: 2_592_000,
+      challengeSeconds: 86_400,
     });
   });
 

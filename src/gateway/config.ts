@@ -62,6 +62,26 @@ const settings = {
     allowed: 'seconds an identity waits between faucet claims, 0 to 31536000',
     schema: z.coerce.number().int().min(0).max(31_536_000).default(86_400),
   },
+  channelExpirySeconds: {
+    env: 'PARLEY_CHANNEL_EXPIRY_SECONDS',
+    allowed: 'seconds a payment channel stays open, 60 to 31536000',
+    schema: z.coerce
+      .number()
+      .int()
+      .min(60)
+      .max(31_536_000)
+      .default(30 * 24 * 3600),
+  },
+  challengeSeconds: {
+    env: 'PARLEY_CHALLENGE_SECONDS',
+    allowed: 'seconds of the challenge window of a unilateral close, 0 to 2592000',
+    schema: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(2_592_000)
+      .default(24 * 3600),
+  },
   corsOrigins: {
     env: 'PARLEY_CORS_ORIGINS',
     allowed: 'a comma-separated list of http(s) origins, or *',

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { pino } from 'pino';
 import { cryptoRng, parleyVersion, systemClock } from '../shared/index.ts';
-import { createApp } from './app.ts';
+import { createApp, createServices } from './app.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { migrateDatabase, openDatabase } from './database.ts';
 import { loadOrCreateAdminToken, loadOrCreateGatewayKey, loadOrCreateWalletKey } from './secrets.ts';
@@ -54,7 +54,7 @@ export async function runGateway(env: NodeJS.ProcessEnv): Promise<number> {
     })
     .run();
 
-  const app = createApp({
+  const deps = {
     db,
     clock,
     rng,
@@ -63,11 +63,24 @@ export async function runGateway(env: NodeJS.ProcessEnv): Promise<number> {
     adminToken: adminToken.value,
     walletSealingKey: walletKey.value,
     faucet: { amount: config.faucetAmount, cooldownMs: config.faucetCooldownSeconds * 1000 },
+    channel: { expiryMs: config.channelExpirySeconds * 1000, challengeMs: config.challengeSeconds * 1000 },
     version: parleyVersion,
     startedAt,
     corsOrigins: config.corsOrigins,
     maxBodyBytes: config.maxBodyBytes,
-  });
+  };
+  const services = createServices(deps);
+  const app = createApp(deps, services);
+  // Settles channels whose challenge window ended and closes expired ones, even with no traffic.
+  const sweeper = setInterval(() => {
+    try {
+      const settled = services.channels.channels.settleDue();
+      if (settled > 0) logger.info({ settled }, 'settled payment channels');
+    } catch (err) {
+      logger.error({ err }, 'channel sweep failed');
+    }
+  }, 30_000);
+  sweeper.unref();
 
   let server: Awaited<ReturnType<typeof listen>>;
   try {
@@ -88,6 +101,7 @@ export async function runGateway(env: NodeJS.ProcessEnv): Promise<number> {
     process.once('SIGINT', () => resolve('SIGINT'));
   });
   logger.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'shutting down');
+  clearInterval(sweeper);
   await server.close(config.shutdownTimeoutMs);
   db.close();
   logger.info('stopped');

@@ -3,7 +3,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { type Logger, pino } from 'pino';
 import { ManualClock, seededRng } from '../shared/index.ts';
-import { type AppDeps, createApp } from './app.ts';
+import { type AppDeps, createApp, createServices } from './app.ts';
 import { migrateDatabase, openDatabase } from './database.ts';
 
 export const testAdminToken = 'test-admin-token-0123456789';
@@ -29,13 +29,15 @@ export function buildTestApp(overrides: Partial<AppDeps> = {}) {
     adminToken: testAdminToken,
     walletSealingKey: rng.bytes(32),
     faucet: { amount: 1000n * 10n ** 18n, cooldownMs: 24 * 60 * 60 * 1000 },
+    channel: { expiryMs: 30 * 24 * 60 * 60 * 1000, challengeMs: 24 * 60 * 60 * 1000 },
     version: '0.0.0-test',
     startedAt: clock.now(),
     corsOrigins: [],
     maxBodyBytes: 4096,
     ...overrides,
   };
-  return { app: createApp(deps), deps, clock, db };
+  const services = createServices(deps);
+  return { app: createApp(deps, services), deps, clock, db, services };
 }
 
 /** A logger at `level` whose JSON lines land in `entries`, for asserting on what the gateway logs. */

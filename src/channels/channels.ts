@@ -1,0 +1,429 @@
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import { and, asc, eq, lte, or } from 'drizzle-orm';
+import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import type { IdentityRegistry } from '../identity/index.ts';
+import { type Clock, type Rng, randomId, verifyEd25519 } from '../shared/index.ts';
+import { escrowAccount, systemAccounts } from './accounts.ts';
+import { channelError } from './errors.ts';
+import type { Ledger, LedgerSigner } from './ledger.ts';
+import { commissionOf, type Receipt, receiptBytes, type SignedState, stateBytes } from './state.ts';
+import { channelReceipts, channelStates, paymentChannels } from './tables.ts';
+
+export interface ChannelConfig {
+  expiryMs: number;
+  challengeMs: number;
+}
+
+export interface ChannelDeps {
+  orm: BetterSQLite3Database;
+  clock: Clock;
+  rng: Rng;
+  ledger: Ledger;
+  registry: IdentityRegistry;
+  signer: LedgerSigner;
+  config: ChannelConfig;
+}
+
+type Row = typeof paymentChannels.$inferSelect;
+type Tx = Parameters<Parameters<BetterSQLite3Database['transaction']>[0]>[0];
+
+export interface ChannelView {
+  id: string;
+  payer: string;
+  payee: string;
+  asset: string;
+  deposit: string;
+  nonce: number;
+  authorized: string;
+  charged: string;
+  remaining: string;
+  status: 'open' | 'closing' | 'closed';
+  openedAt: string;
+  expiresAt: string;
+  challengeEndsAt: string | null;
+  closingNonce: number | null;
+  closingAmount: string | null;
+  settledAt: string | null;
+  settlementHeight: number | null;
+  network: string;
+}
+
+/**
+ * Payment channels: open (deposit into escrow), vouchers (payer-signed cumulative states), metered
+ * charges with signed receipts, top-up, cooperative close, unilateral close with a challenge window
+ * in which a higher nonce wins, and settlement with the commission split.
+ */
+export class ChannelService {
+  readonly network: string;
+
+  constructor(private readonly deps: ChannelDeps) {
+    this.network = bytesToHex(deps.signer.publicKey);
+  }
+
+  open(payer: string, input: { asset: string; deposit: bigint; payee?: string }): ChannelView {
+    const { orm, clock, rng, ledger, registry, config } = this.deps;
+    registry.requireActive(payer);
+    const payee = input.payee ?? systemAccounts.hub;
+    if (payee !== systemAccounts.hub && !registry.find(payee))
+      throw channelError('RECIPIENT_UNKNOWN', { to: payee });
+    const id = `ch_${randomId(rng, 16)}`;
+    const now = clock.now();
+    orm.transaction((tx) => {
+      tx.insert(paymentChannels)
+        .values({
+          id,
+          payerDid: payer,
+          payee,
+          asset: input.asset,
+          deposit: input.deposit.toString(),
+          nonce: 0,
+          authorized: '0',
+          charged: '0',
+          status: 'open',
+          openedAt: new Date(now),
+          expiresAt: new Date(now + config.expiryMs),
+        })
+        .run();
+      ledger.post(
+        'channel.open',
+        [
+          { account: payer, asset: input.asset, amount: -input.deposit },
+          { account: escrowAccount(id), asset: input.asset, amount: input.deposit },
+        ],
+        { channelId: id },
+      );
+    });
+    return this.get(id);
+  }
+
+  get(id: string): ChannelView {
+    return this.view(this.settleIfDue(this.row(id)));
+  }
+
+  states(id: string): SignedState[] {
+    this.row(id);
+    return this.deps.orm
+      .select()
+      .from(channelStates)
+      .where(eq(channelStates.channelId, id))
+      .orderBy(asc(channelStates.nonce))
+      .all()
+      .map((s) => ({
+        channelId: id,
+        nonce: s.nonce,
+        cumulativeAmount: s.cumulative,
+        final: s.final,
+        keyId: s.keyId,
+        signature: s.signature,
+      }));
+  }
+
+  topUp(id: string, payer: string, amount: bigint): ChannelView {
+    const channel = this.usable(id);
+    if (channel.payerDid !== payer) throw channelError('NOT_PARTICIPANT', { id });
+    this.deps.orm.transaction((tx) => {
+      tx.update(paymentChannels)
+        .set({ deposit: (BigInt(channel.deposit) + amount).toString() })
+        .where(eq(paymentChannels.id, id))
+        .run();
+      this.deps.ledger.post(
+        'channel.topup',
+        [
+          { account: payer, asset: channel.asset, amount: -amount },
+          { account: escrowAccount(id), asset: channel.asset, amount },
+        ],
+        { channelId: id },
+      );
+    });
+    return this.get(id);
+  }
+
+  /**
+   * Accepts a voucher: a payer-signed state with a higher nonce authorizing a cumulative amount that
+   * never decreases, never drops below what was charged and never exceeds the deposit. Durable before
+   * it returns.
+   */
+  acceptVoucher(state: SignedState): Row {
+    const channel = this.usable(state.channelId);
+    if (state.final)
+      throw channelError('VOUCHER_INVALID', {
+        reason: 'final states close channels: POST /v1/channels/{id}/close',
+      });
+    this.checkSignature(channel, state);
+    const amount = BigInt(state.cumulativeAmount);
+    if (state.nonce <= channel.nonce)
+      throw channelError('VOUCHER_STALE', { nonce: state.nonce, lastNonce: channel.nonce });
+    if (amount < BigInt(channel.authorized)) {
+      throw channelError('VOUCHER_DECREASING', {
+        cumulativeAmount: state.cumulativeAmount,
+        authorized: channel.authorized,
+      });
+    }
+    if (amount > BigInt(channel.deposit)) {
+      throw channelError('VOUCHER_EXCEEDS_DEPOSIT', {
+        cumulativeAmount: state.cumulativeAmount,
+        deposit: channel.deposit,
+      });
+    }
+    this.deps.orm.transaction((tx) => {
+      const updated = tx
+        .update(paymentChannels)
+        .set({ nonce: state.nonce, authorized: state.cumulativeAmount })
+        .where(and(eq(paymentChannels.id, channel.id), eq(paymentChannels.nonce, channel.nonce)))
+        .run();
+      // Another gateway process accepted a voucher in between: this one is no longer the next.
+      if (updated.changes !== 1) throw channelError('VOUCHER_STALE', { nonce: state.nonce });
+      this.recordState(tx, state);
+    });
+    return this.row(channel.id);
+  }
+
+  /**
+   * Records what metering consumed, as a gateway-signed receipt, durably and only up to what the
+   * payer authorized. Returns the receipt the client gets back.
+   */
+  charge(id: string, charged: bigint, requestId?: string): Receipt {
+    const now = this.deps.clock.now();
+    return this.deps.orm.transaction(
+      (tx) => {
+        const channel = tx.select().from(paymentChannels).where(eq(paymentChannels.id, id)).get();
+        if (!channel) throw channelError('CHANNEL_NOT_FOUND', { id });
+        if (charged > BigInt(channel.authorized) || charged < BigInt(channel.charged)) {
+          throw channelError('VOUCHER_BELOW_CHARGED', {
+            charged: charged.toString(),
+            authorized: channel.authorized,
+          });
+        }
+        const last = tx
+          .select({ sequence: channelReceipts.sequence })
+          .from(channelReceipts)
+          .where(eq(channelReceipts.channelId, id))
+          .orderBy(asc(channelReceipts.sequence))
+          .all()
+          .at(-1);
+        const unsigned = {
+          channelId: id,
+          nonce: channel.nonce,
+          charged: charged.toString(),
+          sequence: (last?.sequence ?? 0) + 1,
+          issuedAt: now,
+        };
+        const signature = bytesToHex(this.deps.signer.sign(receiptBytes(this.network, unsigned)));
+        tx.update(paymentChannels).set({ charged: unsigned.charged }).where(eq(paymentChannels.id, id)).run();
+        tx.insert(channelReceipts)
+          .values({ ...unsigned, requestId: requestId ?? null, signature, issuedAt: new Date(now) })
+          .run();
+        return { ...unsigned, signature };
+      },
+      { behavior: 'immediate' },
+    );
+  }
+
+  /** Cooperative close: the payer signs a final state; the gateway countersigns and settles at once. */
+  closeCooperatively(state: SignedState): { channel: ChannelView; gatewaySignature: string } {
+    const channel = this.usable(state.channelId);
+    if (!state.final)
+      throw channelError('VOUCHER_INVALID', { reason: 'a cooperative close needs final: true' });
+    this.checkSignature(channel, state);
+    if (state.nonce <= channel.nonce)
+      throw channelError('VOUCHER_STALE', { nonce: state.nonce, lastNonce: channel.nonce });
+    if (BigInt(state.cumulativeAmount) < BigInt(channel.charged)) {
+      throw channelError('VOUCHER_BELOW_CHARGED', {
+        cumulativeAmount: state.cumulativeAmount,
+        charged: channel.charged,
+      });
+    }
+    const { keyId: _keyId, signature: _signature, ...signed } = state;
+    // The gateway countersigns the very bytes the payer signed: together they are the final state.
+    const gatewaySignature = bytesToHex(this.deps.signer.sign(stateBytes(this.network, signed)));
+    this.deps.orm.transaction((tx) => {
+      this.recordState(tx, state);
+      this.settle(tx, { ...channel, nonce: state.nonce }, BigInt(channel.charged));
+    });
+    return { channel: this.get(channel.id), gatewaySignature };
+  }
+
+  /**
+   * Unilateral close by the payer with its latest signed state (or none). The watchtower answers a
+   * stale state at once with the highest one the gateway holds; a higher one may still arrive as a
+   * dispute until the challenge window ends.
+   */
+  closeUnilaterally(id: string, payer: string | undefined, state?: SignedState): ChannelView {
+    const channel = this.usable(id);
+    if (payer !== undefined && channel.payerDid !== payer) throw channelError('NOT_PARTICIPANT', { id });
+    if (state) {
+      if (state.channelId !== id) throw channelError('VOUCHER_WRONG_CHANNEL', { channelId: state.channelId });
+      this.checkSignature(channel, state);
+    }
+    const highest = this.highestState(id);
+    const submitted = state && (!highest || state.nonce > highest.nonce) ? state : highest;
+    const now = this.deps.clock.now();
+    this.deps.orm.transaction((tx) => {
+      if (state) this.recordState(tx, state);
+      tx.update(paymentChannels)
+        .set({
+          status: 'closing',
+          closeRequestedAt: new Date(now),
+          challengeEndsAt: new Date(now + this.deps.config.challengeMs),
+          closingNonce: submitted?.nonce ?? 0,
+          closingAmount: submitted?.cumulativeAmount ?? '0',
+        })
+        .where(eq(paymentChannels.id, id))
+        .run();
+    });
+    return this.get(id);
+  }
+
+  /** During the challenge window, a valid state with a higher nonce replaces the closing one. */
+  dispute(state: SignedState): ChannelView {
+    const channel = this.settleIfDue(this.row(state.channelId));
+    if (channel.status !== 'closing')
+      throw channelError('CHANNEL_NOT_OPEN', { status: channel.status, reason: 'not in a challenge window' });
+    this.checkSignature(channel, state);
+    if (state.nonce <= (channel.closingNonce ?? 0)) {
+      throw channelError('DISPUTE_NOT_HIGHER', { nonce: state.nonce, closingNonce: channel.closingNonce });
+    }
+    this.deps.orm.transaction((tx) => {
+      this.recordState(tx, state);
+      tx.update(paymentChannels)
+        .set({ closingNonce: state.nonce, closingAmount: state.cumulativeAmount })
+        .where(eq(paymentChannels.id, channel.id))
+        .run();
+    });
+    return this.get(channel.id);
+  }
+
+  /** Settles channels whose challenge window ended and closes expired ones; returns how many. */
+  settleDue(): number {
+    const now = new Date(this.deps.clock.now());
+    const due = this.deps.orm
+      .select()
+      .from(paymentChannels)
+      .where(
+        or(
+          and(eq(paymentChannels.status, 'closing'), lte(paymentChannels.challengeEndsAt, now)),
+          and(eq(paymentChannels.status, 'open'), lte(paymentChannels.expiresAt, now)),
+        ),
+      )
+      .all();
+    for (const channel of due) this.settleIfDue(channel);
+    return due.length;
+  }
+
+  private settleIfDue(channel: Row): Row {
+    const now = this.deps.clock.now();
+    const windowOver = channel.status === 'closing' && (channel.challengeEndsAt?.getTime() ?? 0) <= now;
+    const expired = channel.status === 'open' && channel.expiresAt.getTime() <= now;
+    if (!windowOver && !expired) return channel;
+    // The payee gets what was metered and receipted, never more than the winning signed state.
+    const charged = BigInt(channel.charged);
+    const claim = windowOver ? BigInt(channel.closingAmount ?? '0') : charged;
+    this.deps.orm.transaction((tx) => {
+      const fresh = tx.select().from(paymentChannels).where(eq(paymentChannels.id, channel.id)).get();
+      if (fresh?.status === 'closed') return;
+      this.settle(tx, channel, charged < claim ? charged : claim);
+    });
+    return this.row(channel.id);
+  }
+
+  private settle(tx: Tx, channel: Row, paid: bigint) {
+    const deposit = BigInt(channel.deposit);
+    const commission = commissionOf(paid);
+    const escrow = escrowAccount(channel.id);
+    const postings = [
+      { account: escrow, asset: channel.asset, amount: -deposit },
+      { account: channel.payee, asset: channel.asset, amount: paid - commission.total },
+      { account: systemAccounts.treasury, asset: channel.asset, amount: commission.treasury },
+      { account: systemAccounts.burn, asset: channel.asset, amount: commission.burn },
+      { account: systemAccounts.stakers, asset: channel.asset, amount: commission.stakers },
+      { account: channel.payerDid, asset: channel.asset, amount: deposit - paid },
+    ].filter((posting) => posting.amount !== 0n);
+    const block = this.deps.ledger.post('channel.settle', postings, {
+      channelId: channel.id,
+      paid: paid.toString(),
+    });
+    tx.update(paymentChannels)
+      .set({
+        status: 'closed',
+        settledAt: new Date(this.deps.clock.now()),
+        settlementHeight: block.height,
+        charged: paid.toString(),
+      })
+      .where(eq(paymentChannels.id, channel.id))
+      .run();
+  }
+
+  private recordState(tx: Tx, state: SignedState) {
+    tx.insert(channelStates)
+      .values({
+        channelId: state.channelId,
+        nonce: state.nonce,
+        cumulative: state.cumulativeAmount,
+        final: state.final,
+        keyId: state.keyId,
+        signature: state.signature,
+        receivedAt: new Date(this.deps.clock.now()),
+      })
+      .onConflictDoNothing()
+      .run();
+  }
+
+  private highestState(id: string): SignedState | undefined {
+    return this.states(id).at(-1);
+  }
+
+  private checkSignature(channel: Row, state: SignedState) {
+    if (state.channelId !== channel.id)
+      throw channelError('VOUCHER_WRONG_CHANNEL', { channelId: state.channelId });
+    const key = this.deps.registry.keyForKeyId(state.keyId);
+    const { keyId, signature, ...signed } = state;
+    if (
+      !key ||
+      key.identityDid !== channel.payerDid ||
+      !verifyEd25519(hexToBytes(signature), stateBytes(this.network, signed), key.publicKey)
+    ) {
+      throw channelError('VOUCHER_SIGNATURE_INVALID', { keyId });
+    }
+  }
+
+  /** An open, unexpired channel (settling it first if it is due). */
+  private usable(id: string): Row {
+    const channel = this.settleIfDue(this.row(id));
+    if (channel.status !== 'open')
+      throw channelError(
+        channel.expiresAt.getTime() <= this.deps.clock.now() ? 'CHANNEL_EXPIRED' : 'CHANNEL_NOT_OPEN',
+        { id, status: channel.status },
+      );
+    return channel;
+  }
+
+  private row(id: string): Row {
+    const row = this.deps.orm.select().from(paymentChannels).where(eq(paymentChannels.id, id)).get();
+    if (!row) throw channelError('CHANNEL_NOT_FOUND', { id });
+    return row;
+  }
+
+  private view(row: Row): ChannelView {
+    const iso = (date: Date | null) => date?.toISOString() ?? null;
+    return {
+      id: row.id,
+      payer: row.payerDid,
+      payee: row.payee,
+      asset: row.asset,
+      deposit: row.deposit,
+      nonce: row.nonce,
+      authorized: row.authorized,
+      charged: row.charged,
+      remaining: (BigInt(row.deposit) - BigInt(row.charged)).toString(),
+      status: row.status,
+      openedAt: row.openedAt.toISOString(),
+      expiresAt: row.expiresAt.toISOString(),
+      challengeEndsAt: iso(row.challengeEndsAt),
+      closingNonce: row.closingNonce,
+      closingAmount: row.closingAmount,
+      settledAt: iso(row.settledAt),
+      settlementHeight: row.settlementHeight,
+      network: this.network,
+    };
+  }
+}
