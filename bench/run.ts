@@ -1,3 +1,4 @@
+import { channelsBench } from './channels.ts';
 import { gatewayOverhead } from './gateway-overhead.ts';
 import { identityBench } from './identity.ts';
 
@@ -5,6 +6,7 @@ import { identityBench } from './identity.ts';
 const benchmarks: Record<string, () => Promise<void>> = {
   'gateway-overhead': () => gatewayOverhead(),
   identity: () => identityBench(),
+  channels: () => channelsBench(),
 };
 
 const requested = process.argv.slice(2);

@@ -1,8 +1,8 @@
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import { and, asc, eq, lte, or } from 'drizzle-orm';
+import { and, asc, desc, eq, lte, or, sql } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { IdentityRegistry } from '../identity/index.ts';
-import { type Clock, type Rng, randomId, verifyEd25519 } from '../shared/index.ts';
+import { type Clock, once, type Rng, randomId, verifyEd25519 } from '../shared/index.ts';
 import { escrowAccount, systemAccounts } from './accounts.ts';
 import { channelError } from './errors.ts';
 import type { Ledger, LedgerSigner } from './ledger.ts';
@@ -55,9 +55,74 @@ export interface ChannelView {
  */
 export class ChannelService {
   readonly network: string;
+  /** Statements of the per-request path (voucher, receipt), prepared once on first use. */
+  private readonly sql;
 
   constructor(private readonly deps: ChannelDeps) {
     this.network = bytesToHex(deps.signer.publicKey);
+    const { orm } = deps;
+    const p = (name: string) => sql.placeholder(name);
+    this.sql = {
+      byId: once(() =>
+        orm
+          .select()
+          .from(paymentChannels)
+          .where(eq(paymentChannels.id, p('id')))
+          .prepare(),
+      ),
+      advance: once(() =>
+        orm
+          .update(paymentChannels)
+          .set({ nonce: sql`${p('nonce')}`, authorized: sql`${p('authorized')}` })
+          .where(and(eq(paymentChannels.id, p('id')), eq(paymentChannels.nonce, p('previousNonce'))))
+          .prepare(),
+      ),
+      lastReceipt: once(() =>
+        orm
+          .select({ sequence: channelReceipts.sequence })
+          .from(channelReceipts)
+          .where(eq(channelReceipts.channelId, p('id')))
+          .orderBy(desc(channelReceipts.sequence))
+          .limit(1)
+          .prepare(),
+      ),
+      insertState: once(() =>
+        orm
+          .insert(channelStates)
+          .values({
+            channelId: p('channelId'),
+            nonce: p('nonce'),
+            cumulative: p('cumulative'),
+            final: p('final'),
+            keyId: p('keyId'),
+            signature: p('signature'),
+            receivedAt: p('receivedAt'),
+          })
+          .onConflictDoNothing()
+          .prepare(),
+      ),
+      insertReceipt: once(() =>
+        orm
+          .insert(channelReceipts)
+          .values({
+            channelId: p('channelId'),
+            sequence: p('sequence'),
+            nonce: p('nonce'),
+            charged: p('charged'),
+            requestId: p('requestId'),
+            signature: p('signature'),
+            issuedAt: p('issuedAt'),
+          })
+          .prepare(),
+      ),
+      setCharged: once(() =>
+        orm
+          .update(paymentChannels)
+          .set({ charged: sql`${p('charged')}` })
+          .where(eq(paymentChannels.id, p('id')))
+          .prepare(),
+      ),
+    };
   }
 
   open(payer: string, input: { asset: string; deposit: bigint; payee?: string }): ChannelView {
@@ -165,15 +230,16 @@ export class ChannelService {
         deposit: channel.deposit,
       });
     }
-    this.deps.orm.transaction((tx) => {
-      const updated = tx
-        .update(paymentChannels)
-        .set({ nonce: state.nonce, authorized: state.cumulativeAmount })
-        .where(and(eq(paymentChannels.id, channel.id), eq(paymentChannels.nonce, channel.nonce)))
-        .run();
+    this.deps.orm.transaction(() => {
+      const updated = this.sql.advance().run({
+        id: channel.id,
+        nonce: state.nonce,
+        authorized: state.cumulativeAmount,
+        previousNonce: channel.nonce,
+      });
       // Another gateway process accepted a voucher in between: this one is no longer the next.
       if (updated.changes !== 1) throw channelError('VOUCHER_STALE', { nonce: state.nonce });
-      this.recordState(tx, state);
+      this.recordState(state);
     });
     return this.row(channel.id);
   }
@@ -185,8 +251,8 @@ export class ChannelService {
   charge(id: string, charged: bigint, requestId?: string): Receipt {
     const now = this.deps.clock.now();
     return this.deps.orm.transaction(
-      (tx) => {
-        const channel = tx.select().from(paymentChannels).where(eq(paymentChannels.id, id)).get();
+      () => {
+        const channel = this.sql.byId().get({ id });
         if (!channel) throw channelError('CHANNEL_NOT_FOUND', { id });
         if (charged > BigInt(channel.authorized) || charged < BigInt(channel.charged)) {
           throw channelError('VOUCHER_BELOW_CHARGED', {
@@ -194,13 +260,7 @@ export class ChannelService {
             authorized: channel.authorized,
           });
         }
-        const last = tx
-          .select({ sequence: channelReceipts.sequence })
-          .from(channelReceipts)
-          .where(eq(channelReceipts.channelId, id))
-          .orderBy(asc(channelReceipts.sequence))
-          .all()
-          .at(-1);
+        const last = this.sql.lastReceipt().get({ id });
         const unsigned = {
           channelId: id,
           nonce: channel.nonce,
@@ -209,10 +269,10 @@ export class ChannelService {
           issuedAt: now,
         };
         const signature = bytesToHex(this.deps.signer.sign(receiptBytes(this.network, unsigned)));
-        tx.update(paymentChannels).set({ charged: unsigned.charged }).where(eq(paymentChannels.id, id)).run();
-        tx.insert(channelReceipts)
-          .values({ ...unsigned, requestId: requestId ?? null, signature, issuedAt: new Date(now) })
-          .run();
+        this.sql.setCharged().run({ id, charged: unsigned.charged });
+        this.sql
+          .insertReceipt()
+          .run({ ...unsigned, requestId: requestId ?? null, signature, issuedAt: new Date(now) });
         return { ...unsigned, signature };
       },
       { behavior: 'immediate' },
@@ -237,7 +297,7 @@ export class ChannelService {
     // The gateway countersigns the very bytes the payer signed: together they are the final state.
     const gatewaySignature = bytesToHex(this.deps.signer.sign(stateBytes(this.network, signed)));
     this.deps.orm.transaction((tx) => {
-      this.recordState(tx, state);
+      this.recordState(state);
       this.settle(tx, { ...channel, nonce: state.nonce }, BigInt(channel.charged));
     });
     return { channel: this.get(channel.id), gatewaySignature };
@@ -259,7 +319,7 @@ export class ChannelService {
     const submitted = state && (!highest || state.nonce > highest.nonce) ? state : highest;
     const now = this.deps.clock.now();
     this.deps.orm.transaction((tx) => {
-      if (state) this.recordState(tx, state);
+      if (state) this.recordState(state);
       tx.update(paymentChannels)
         .set({
           status: 'closing',
@@ -284,7 +344,7 @@ export class ChannelService {
       throw channelError('DISPUTE_NOT_HIGHER', { nonce: state.nonce, closingNonce: channel.closingNonce });
     }
     this.deps.orm.transaction((tx) => {
-      this.recordState(tx, state);
+      this.recordState(state);
       tx.update(paymentChannels)
         .set({ closingNonce: state.nonce, closingAmount: state.cumulativeAmount })
         .where(eq(paymentChannels.id, channel.id))
@@ -353,19 +413,16 @@ export class ChannelService {
       .run();
   }
 
-  private recordState(tx: Tx, state: SignedState) {
-    tx.insert(channelStates)
-      .values({
-        channelId: state.channelId,
-        nonce: state.nonce,
-        cumulative: state.cumulativeAmount,
-        final: state.final,
-        keyId: state.keyId,
-        signature: state.signature,
-        receivedAt: new Date(this.deps.clock.now()),
-      })
-      .onConflictDoNothing()
-      .run();
+  private recordState(state: SignedState) {
+    this.sql.insertState().run({
+      channelId: state.channelId,
+      nonce: state.nonce,
+      cumulative: state.cumulativeAmount,
+      final: state.final,
+      keyId: state.keyId,
+      signature: state.signature,
+      receivedAt: new Date(this.deps.clock.now()),
+    });
   }
 
   private highestState(id: string): SignedState | undefined {
@@ -398,7 +455,7 @@ export class ChannelService {
   }
 
   private row(id: string): Row {
-    const row = this.deps.orm.select().from(paymentChannels).where(eq(paymentChannels.id, id)).get();
+    const row = this.sql.byId().get({ id });
     if (!row) throw channelError('CHANNEL_NOT_FOUND', { id });
     return row;
   }
