@@ -1,13 +1,15 @@
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import { and, asc, desc, eq, lte, or, sql } from 'drizzle-orm';
+import { and, asc, eq, lte, or } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { IdentityRegistry } from '../identity/index.ts';
-import { type Clock, once, type Rng, randomId, verifyEd25519 } from '../shared/index.ts';
+import { type Clock, type Rng, randomId, verifyEd25519 } from '../shared/index.ts';
 import { escrowAccount, systemAccounts } from './accounts.ts';
+import { channelStatements } from './channel-statements.ts';
+import { type ChannelView, channelView } from './channel-view.ts';
 import { channelError } from './errors.ts';
 import type { Ledger, LedgerSigner } from './ledger.ts';
 import { commissionOf, type Receipt, receiptBytes, type SignedState, stateBytes } from './state.ts';
-import { channelReceipts, channelStates, paymentChannels } from './tables.ts';
+import { channelStates, paymentChannels } from './tables.ts';
 
 export interface ChannelConfig {
   expiryMs: number;
@@ -27,27 +29,6 @@ export interface ChannelDeps {
 type Row = typeof paymentChannels.$inferSelect;
 type Tx = Parameters<Parameters<BetterSQLite3Database['transaction']>[0]>[0];
 
-export interface ChannelView {
-  id: string;
-  payer: string;
-  payee: string;
-  asset: string;
-  deposit: string;
-  nonce: number;
-  authorized: string;
-  charged: string;
-  remaining: string;
-  status: 'open' | 'closing' | 'closed';
-  openedAt: string;
-  expiresAt: string;
-  challengeEndsAt: string | null;
-  closingNonce: number | null;
-  closingAmount: string | null;
-  settledAt: string | null;
-  settlementHeight: number | null;
-  network: string;
-}
-
 /**
  * Payment channels: open (deposit into escrow), vouchers (payer-signed cumulative states), metered
  * charges with signed receipts, top-up, cooperative close, unilateral close with a challenge window
@@ -60,69 +41,7 @@ export class ChannelService {
 
   constructor(private readonly deps: ChannelDeps) {
     this.network = bytesToHex(deps.signer.publicKey);
-    const { orm } = deps;
-    const p = (name: string) => sql.placeholder(name);
-    this.sql = {
-      byId: once(() =>
-        orm
-          .select()
-          .from(paymentChannels)
-          .where(eq(paymentChannels.id, p('id')))
-          .prepare(),
-      ),
-      advance: once(() =>
-        orm
-          .update(paymentChannels)
-          .set({ nonce: sql`${p('nonce')}`, authorized: sql`${p('authorized')}` })
-          .where(and(eq(paymentChannels.id, p('id')), eq(paymentChannels.nonce, p('previousNonce'))))
-          .prepare(),
-      ),
-      lastReceipt: once(() =>
-        orm
-          .select({ sequence: channelReceipts.sequence })
-          .from(channelReceipts)
-          .where(eq(channelReceipts.channelId, p('id')))
-          .orderBy(desc(channelReceipts.sequence))
-          .limit(1)
-          .prepare(),
-      ),
-      insertState: once(() =>
-        orm
-          .insert(channelStates)
-          .values({
-            channelId: p('channelId'),
-            nonce: p('nonce'),
-            cumulative: p('cumulative'),
-            final: p('final'),
-            keyId: p('keyId'),
-            signature: p('signature'),
-            receivedAt: p('receivedAt'),
-          })
-          .onConflictDoNothing()
-          .prepare(),
-      ),
-      insertReceipt: once(() =>
-        orm
-          .insert(channelReceipts)
-          .values({
-            channelId: p('channelId'),
-            sequence: p('sequence'),
-            nonce: p('nonce'),
-            charged: p('charged'),
-            requestId: p('requestId'),
-            signature: p('signature'),
-            issuedAt: p('issuedAt'),
-          })
-          .prepare(),
-      ),
-      setCharged: once(() =>
-        orm
-          .update(paymentChannels)
-          .set({ charged: sql`${p('charged')}` })
-          .where(eq(paymentChannels.id, p('id')))
-          .prepare(),
-      ),
-    };
+    this.sql = channelStatements(deps.orm);
   }
 
   open(payer: string, input: { asset: string; deposit: bigint; payee?: string }): ChannelView {
@@ -162,7 +81,7 @@ export class ChannelService {
   }
 
   get(id: string): ChannelView {
-    return this.view(this.settleIfDue(this.row(id)));
+    return channelView(this.network, this.settleIfDue(this.row(id)));
   }
 
   states(id: string): SignedState[] {
@@ -458,29 +377,5 @@ export class ChannelService {
     const row = this.sql.byId().get({ id });
     if (!row) throw channelError('CHANNEL_NOT_FOUND', { id });
     return row;
-  }
-
-  private view(row: Row): ChannelView {
-    const iso = (date: Date | null) => date?.toISOString() ?? null;
-    return {
-      id: row.id,
-      payer: row.payerDid,
-      payee: row.payee,
-      asset: row.asset,
-      deposit: row.deposit,
-      nonce: row.nonce,
-      authorized: row.authorized,
-      charged: row.charged,
-      remaining: (BigInt(row.deposit) - BigInt(row.charged)).toString(),
-      status: row.status,
-      openedAt: row.openedAt.toISOString(),
-      expiresAt: row.expiresAt.toISOString(),
-      challengeEndsAt: iso(row.challengeEndsAt),
-      closingNonce: row.closingNonce,
-      closingAmount: row.closingAmount,
-      settledAt: iso(row.settledAt),
-      settlementHeight: row.settlementHeight,
-      network: this.network,
-    };
   }
 }

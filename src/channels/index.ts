@@ -1,6 +1,7 @@
 export { escrowAccount, systemAccounts } from './accounts.ts';
 export { type Asset, AssetRegistry, defaultAssets } from './assets.ts';
-export { ChannelService, type ChannelView } from './channels.ts';
+export type { ChannelView } from './channel-view.ts';
+export { ChannelService } from './channels.ts';
 export { signChannelState, voucherHeader } from './client.ts';
 export { channelErrors } from './errors.ts';
 export { type ChannelServices, channelRoutes } from './http.ts';

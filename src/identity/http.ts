@@ -1,5 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
+import { requestHeader } from '../shared/index.ts';
 import type { ApiKeyService } from './api-keys.ts';
 import type { Authenticator, Principal } from './authenticate.ts';
 import type { DelegationService } from './delegations.ts';
@@ -30,8 +31,8 @@ export interface IdentityServices {
 /** Sets `principal` from the request's credentials (none: anonymous); bad credentials are a 401. */
 export function authenticate(authenticator: Authenticator): MiddlewareHandler<IdentityEnv> {
   return async (c, next) => {
-    const signed = c.req.header('signature-input') !== undefined;
-    if (signed || c.req.header('authorization') !== undefined) {
+    const signed = requestHeader(c, 'signature-input') !== undefined;
+    if (signed || requestHeader(c, 'authorization') !== undefined) {
       const body =
         signed && c.req.method !== 'GET' && c.req.method !== 'HEAD'
           ? new Uint8Array(await c.req.arrayBuffer())

@@ -13,4 +13,5 @@ export { atomicAmountSchema, formatUnits, parseUnits, positiveAmountSchema } fro
 export { once } from './once.ts';
 export { errorResponses, jsonBody, jsonResponse } from './openapi.ts';
 export { cryptoRng, type Rng, randomId, seededRng } from './random.ts';
+export { requestHeader } from './request-header.ts';
 export { parleyVersion } from './version.ts';

@@ -1,6 +1,6 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { MiddlewareHandler } from 'hono';
-import { type Rng, randomId } from '../../shared/index.ts';
+import { type Rng, randomId, requestHeader } from '../../shared/index.ts';
 import type { AppEnv } from '../context.ts';
 
 /**
@@ -25,14 +25,12 @@ const validRequestId = /^[A-Za-z0-9._:=-]{1,128}$/;
  */
 export function edge(rng: Rng): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    // On Node, the raw request and response are used directly: reading a header through Hono builds a
-    // Headers object per request, and headers set on the ServerResponse are merged into whatever the
-    // handler returns. Elsewhere (app.request in tests) Hono's own accessors do the same job.
-    const node = c.env as { incoming?: IncomingMessage; outgoing?: ServerResponse } | undefined;
-    const offered = node?.incoming ? node.incoming.headers['x-request-id'] : c.req.header('x-request-id');
-    const id = typeof offered === 'string' && validRequestId.test(offered) ? offered : randomId(rng);
+    const offered = requestHeader(c, 'x-request-id');
+    const id = offered !== undefined && validRequestId.test(offered) ? offered : randomId(rng);
     c.set('requestId', id);
-    const outgoing = node?.outgoing;
+    // On Node, headers set on the ServerResponse itself are merged into whatever the handler returns,
+    // without a Headers object per request; elsewhere (app.request in tests) Hono's accessor does it.
+    const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
     const set = outgoing ? (name: string, value: string) => outgoing.setHeader(name, value) : c.header;
     set('X-Request-Id', id);
     for (const [name, value] of secureHeaders) set(name, value);
