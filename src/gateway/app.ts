@@ -11,7 +11,6 @@ import type { AppEnv } from './context.ts';
 import type { Db } from './database.ts';
 import { gatewayError } from './errors.ts';
 import { requireAdmin } from './middleware/admin-auth.ts';
-import { edge } from './middleware/edge.ts';
 import { createHttpMetrics, observe } from './middleware/observe.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { docsRoutes } from './routes/docs.ts';
@@ -82,8 +81,7 @@ export function createApp(deps: AppDeps, services: Services = createServices(dep
     },
   });
 
-  app.use(edge(deps.rng));
-  app.use(observe(metrics, deps.logger, deps.clock));
+  app.use(observe(metrics, deps.logger, deps.clock, deps.rng));
   if (deps.corsOrigins.length > 0) {
     app.use(
       cors({

@@ -30,13 +30,13 @@ export interface IdentityServices {
 
 /** Sets `principal` from the request's credentials (none: anonymous); bad credentials are a 401. */
 export function authenticate(authenticator: Authenticator): MiddlewareHandler<IdentityEnv> {
-  return async (c, next) => {
+  return (c, next) => {
     const signed = requestHeader(c, 'signature-input') !== undefined;
-    if (signed || requestHeader(c, 'authorization') !== undefined) {
-      const body =
-        signed && c.req.method !== 'GET' && c.req.method !== 'HEAD'
-          ? new Uint8Array(await c.req.arrayBuffer())
-          : undefined;
+    // Anonymous requests pass straight through, without an extra async frame.
+    if (!signed && requestHeader(c, 'authorization') === undefined) return next();
+    return (async () => {
+      const readsBody = signed && c.req.method !== 'GET' && c.req.method !== 'HEAD';
+      const body = readsBody ? new Uint8Array(await c.req.arrayBuffer()) : undefined;
       const principal = authenticator.authenticate({
         method: c.req.method,
         url: c.req.url,
@@ -44,8 +44,8 @@ export function authenticate(authenticator: Authenticator): MiddlewareHandler<Id
         ...(body && body.length > 0 ? { body } : {}),
       });
       if (principal) c.set('principal', principal);
-    }
-    await next();
+      await next();
+    })();
   };
 }
 

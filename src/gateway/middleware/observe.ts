@@ -1,8 +1,9 @@
-import type { MiddlewareHandler } from 'hono';
+import type { ServerResponse } from 'node:http';
+import type { Context, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import type { Logger } from 'pino';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
-import type { Clock } from '../../shared/index.ts';
+import { type Clock, type Rng, randomId, requestHeader } from '../../shared/index.ts';
 import type { AppEnv } from '../context.ts';
 
 export interface HttpMetrics {
@@ -34,32 +35,66 @@ export function createHttpMetrics(): HttpMetrics {
   };
 }
 
+/** OWASP's recommended headers for JSON APIs; handlers may override them (the docs page does). */
+const secureHeaders: ReadonlyArray<readonly [string, string]> = [
+  ['Cache-Control', 'no-store'],
+  ['Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'"],
+  ['Strict-Transport-Security', 'max-age=31536000; includeSubDomains'],
+  ['X-Content-Type-Options', 'nosniff'],
+  ['X-Frame-Options', 'DENY'],
+  ['Referrer-Policy', 'no-referrer'],
+];
+
+const validRequestId = /^[A-Za-z0-9._:=-]{1,128}$/;
+
 /** The route pattern (not the raw path) labels metrics, so ids in URLs cannot explode cardinality. */
-function routeLabel(c: Parameters<MiddlewareHandler>[0]): string {
+function routeLabel(c: Context): string {
   const route = matchedRoutes(c).findLast((matched) => matched.method !== 'ALL');
   return route?.path ?? '(unmatched)';
 }
 
-/** Records one metric sample and one structured log line per request, with its latency. */
-export function observe(metrics: HttpMetrics, logger: Logger, clock: Clock): MiddlewareHandler<AppEnv> {
+/**
+ * The edge of every request, in one middleware: a request id (the caller's `X-Request-Id` when it
+ * is sane), the secure headers, then one metric sample and one JSON log line with the latency.
+ * It is one layer rather than three because each async layer costs a small request measurably
+ * (bench/gateway-overhead.ts), and metric children are cached per label set for the same reason.
+ */
+export function observe(
+  metrics: HttpMetrics,
+  logger: Logger,
+  clock: Clock,
+  rng: Rng,
+): MiddlewareHandler<AppEnv> {
+  const series = new Map<string, { count: { inc(): void }; latency: { observe(seconds: number): void } }>();
   return async (c, next) => {
     const started = clock.now();
+    const offered = requestHeader(c, 'x-request-id');
+    const requestId = offered !== undefined && validRequestId.test(offered) ? offered : randomId(rng);
+    c.set('requestId', requestId);
+    // On Node, headers set on the ServerResponse are merged into whatever the handler returns without
+    // a Headers object per request; elsewhere (app.request in tests) Hono's accessor does it.
+    const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+    const set = outgoing ? (name: string, value: string) => outgoing.setHeader(name, value) : c.header;
+    set('X-Request-Id', requestId);
+    for (const [name, value] of secureHeaders) set(name, value);
+
     await next();
+
     const latencyMs = clock.now() - started;
-    const labels = { method: c.req.method, route: routeLabel(c), status: String(c.res.status) };
-    metrics.requests.inc(labels);
-    metrics.duration.observe(labels, latencyMs / 1000);
+    const method = c.req.method;
+    const route = routeLabel(c);
+    const status = c.res.status;
+    const key = `${method} ${route} ${status}`;
+    let sample = series.get(key);
+    if (!sample) {
+      const labels = { method, route, status: String(status) };
+      sample = { count: metrics.requests.labels(labels), latency: metrics.duration.labels(labels) };
+      series.set(key, sample);
+    }
+    sample.count.inc();
+    sample.latency.observe(latencyMs / 1000);
     if (logger.isLevelEnabled('info')) {
-      logger.info(
-        {
-          requestId: c.var.requestId,
-          method: c.req.method,
-          path: c.req.path,
-          status: c.res.status,
-          latencyMs,
-        },
-        'request',
-      );
+      logger.info({ requestId, method, path: c.req.path, status, latencyMs }, 'request');
     }
   };
 }
