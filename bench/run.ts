@@ -1,12 +1,14 @@
 import { channelsBench } from './channels.ts';
 import { gatewayOverhead } from './gateway-overhead.ts';
 import { identityBench } from './identity.ts';
+import { routerBench } from './router.ts';
 
 /** `npm run bench [-- name ...]`: runs the named benchmarks (all by default), one JSON line each. */
 const benchmarks: Record<string, () => Promise<void>> = {
   'gateway-overhead': () => gatewayOverhead(),
   identity: () => identityBench(),
   channels: () => channelsBench(),
+  router: () => routerBench(),
 };
 
 const requested = process.argv.slice(2);

@@ -1,0 +1,31 @@
+export {
+  type BreakerConfig,
+  type BreakerPermit,
+  type BreakerSnapshot,
+  type BreakerState,
+  type BreakerTransition,
+  CircuitBreakers,
+  defaultBreakerConfig,
+} from './circuit-breaker.ts';
+export { type Candidate, filterPool, type PoolRequirements } from './pool.ts';
+export {
+  costOfTokens,
+  defaultPriceTable,
+  type PriceOracle,
+  type PriceTable,
+  priceTableSchema,
+  pricingErrors,
+  type Quote,
+  type QuoteContext,
+  quote,
+  StaticPriceOracle,
+} from './pricing.ts';
+export {
+  defaultWeights,
+  type RoutingDecision,
+  type RoutingOptions,
+  type RoutingRequest,
+  type RoutingStrategy,
+  routingStrategySchema,
+  selectProvider,
+} from './strategies.ts';
