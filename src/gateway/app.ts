@@ -6,6 +6,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
 import { channelRoutes, createChannelServices, type FaucetConfig } from '../channels/index.ts';
 import { authenticate, createIdentityServices, identityRoutes } from '../identity/index.ts';
+import { ModelRegistry, routerRoutes } from '../router/index.ts';
 import { AppError, type Clock, type Rng } from '../shared/index.ts';
 import type { AppEnv } from './context.ts';
 import type { Db } from './database.ts';
@@ -27,6 +28,7 @@ export interface AppDeps {
   walletSealingKey: Uint8Array;
   faucet: FaucetConfig;
   channel: { expiryMs: number; challengeMs: number };
+  allowPrivateProviderEndpoints: boolean;
   version: string;
   startedAt: number;
   corsOrigins: string[];
@@ -58,14 +60,24 @@ export function createServices(deps: AppDeps) {
     rng: deps.rng,
     channel: deps.channel,
   });
-  return { identity, channels };
+  const router = {
+    registry: new ModelRegistry({
+      orm: deps.db.orm,
+      clock: deps.clock,
+      rng: deps.rng,
+      registry: identity.registry,
+      allowPrivateEndpoints: deps.allowPrivateProviderEndpoints,
+    }),
+    identity,
+  };
+  return { identity, channels, router };
 }
 
 export type Services = ReturnType<typeof createServices>;
 
 /** Builds the whole HTTP surface from its dependencies; no global state, so tests build many. */
 export function createApp(deps: AppDeps, services: Services = createServices(deps)): App {
-  const { identity, channels } = services;
+  const { identity, channels, router } = services;
   const metrics = createHttpMetrics();
   const app: App = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
@@ -118,6 +130,7 @@ export function createApp(deps: AppDeps, services: Services = createServices(dep
   app.route('/', systemRoutes({ ...deps, metrics }));
   app.route('/', identityRoutes(identity));
   app.route('/', channelRoutes(channels));
+  app.route('/', routerRoutes(router));
   app.route('/', adminRoutes(deps));
   app.route('/', docsRoutes(app, deps.version));
 

@@ -19,6 +19,7 @@ describe('loadConfig', () => {
       faucetCooldownSeconds: 86_400,
       channelExpirySeconds: 2_592_000,
       challengeSeconds: 86_400,
+      allowPrivateProviders: false,
     });
   });
 

@@ -82,6 +82,14 @@ const settings = {
       .max(2_592_000)
       .default(24 * 3600),
   },
+  allowPrivateProviders: {
+    env: 'PARLEY_ALLOW_PRIVATE_PROVIDERS',
+    allowed: 'true or false: accept provider endpoints on loopback, link-local or private addresses',
+    schema: z
+      .union([z.boolean(), z.enum(['true', 'false'])])
+      .transform((value) => value === true || value === 'true')
+      .default(false),
+  },
   corsOrigins: {
     env: 'PARLEY_CORS_ORIGINS',
     allowed: 'a comma-separated list of http(s) origins, or *',

@@ -64,6 +64,7 @@ export async function runGateway(env: NodeJS.ProcessEnv): Promise<number> {
     walletSealingKey: walletKey.value,
     faucet: { amount: config.faucetAmount, cooldownMs: config.faucetCooldownSeconds * 1000 },
     channel: { expiryMs: config.channelExpirySeconds * 1000, challengeMs: config.challengeSeconds * 1000 },
+    allowPrivateProviderEndpoints: config.allowPrivateProviders,
     version: parleyVersion,
     startedAt,
     corsOrigins: config.corsOrigins,

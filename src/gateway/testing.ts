@@ -30,6 +30,7 @@ export function buildTestApp(overrides: Partial<AppDeps> = {}) {
     walletSealingKey: rng.bytes(32),
     faucet: { amount: 1000n * 10n ** 18n, cooldownMs: 24 * 60 * 60 * 1000 },
     channel: { expiryMs: 30 * 24 * 60 * 60 * 1000, challengeMs: 24 * 60 * 60 * 1000 },
+    allowPrivateProviderEndpoints: true,
     version: '0.0.0-test',
     startedAt: clock.now(),
     corsOrigins: [],

@@ -7,6 +7,9 @@ export {
   CircuitBreakers,
   defaultBreakerConfig,
 } from './circuit-breaker.ts';
+export { checkProviderEndpoint } from './endpoint-policy.ts';
+export { routerErrors } from './errors.ts';
+export { type RouterServices, routerRoutes } from './http.ts';
 export { type Candidate, filterPool, type PoolRequirements } from './pool.ts';
 export {
   costOfTokens,
@@ -20,6 +23,7 @@ export {
   quote,
   StaticPriceOracle,
 } from './pricing.ts';
+export { ModelRegistry, minimumStakeTnzo } from './registry.ts';
 export {
   defaultWeights,
   type RoutingDecision,

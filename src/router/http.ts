@@ -1,0 +1,109 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import {
+  authorizeFor,
+  type IdentityEnv,
+  type IdentityServices,
+  requirePrincipal,
+} from '../identity/index.ts';
+import { errorResponses, jsonBody, jsonResponse } from '../shared/index.ts';
+import { routerError } from './errors.ts';
+import type { ModelRegistry } from './registry.ts';
+import {
+  heartbeatSchema,
+  modelQuerySchema,
+  modelSchema,
+  providerSchema,
+  registerModelSchema,
+  registerProviderSchema,
+} from './schemas.ts';
+
+export interface RouterServices {
+  registry: ModelRegistry;
+  identity: IdentityServices;
+}
+
+const auth: Array<Record<string, string[]>> = [{ apiKey: [] }, { httpSignature: [] }];
+const idParam = z.object({ id: z.string().min(1).max(128) });
+
+const listModelsRoute = createRoute({
+  method: 'get',
+  path: '/v1/registry/models',
+  tags: ['registry'],
+  summary: 'Discover models: filter by category, modality, max price, min context, TEE, text',
+  request: { query: modelQuerySchema },
+  responses: { 200: jsonResponse(z.object({ data: z.array(modelSchema) }), 'Models') },
+});
+
+const registerModelRoute = createRoute({
+  method: 'post',
+  path: '/v1/registry/models',
+  tags: ['registry'],
+  summary: 'Publish a model (the caller is its publisher)',
+  security: auth,
+  request: { body: jsonBody(registerModelSchema) },
+  responses: { 201: jsonResponse(modelSchema, 'The model'), ...errorResponses(400, 401, 403, 409) },
+});
+
+const listProvidersRoute = createRoute({
+  method: 'get',
+  path: '/v1/providers',
+  tags: ['registry'],
+  summary: 'Registered providers with their models, hardware, TEE, capacity and last heartbeat',
+  responses: { 200: jsonResponse(z.object({ data: z.array(providerSchema) }), 'Providers') },
+});
+
+const registerProviderRoute = createRoute({
+  method: 'post',
+  path: '/v1/providers',
+  tags: ['registry'],
+  summary: "Register a provider node under the caller's identity (signed request or API key)",
+  security: auth,
+  request: { body: jsonBody(registerProviderSchema) },
+  responses: { 201: jsonResponse(providerSchema, 'The provider'), ...errorResponses(400, 401, 403, 404) },
+});
+
+const getProviderRoute = createRoute({
+  method: 'get',
+  path: '/v1/providers/{id}',
+  tags: ['registry'],
+  summary: 'One provider',
+  request: { params: idParam },
+  responses: { 200: jsonResponse(providerSchema, 'The provider'), ...errorResponses(404) },
+});
+
+const heartbeatRoute = createRoute({
+  method: 'post',
+  path: '/v1/providers/{id}/heartbeat',
+  tags: ['registry'],
+  summary: 'Keep a provider alive and report its load and throughput',
+  security: auth,
+  request: { params: idParam, body: jsonBody(heartbeatSchema) },
+  responses: { 200: jsonResponse(providerSchema, 'The provider'), ...errorResponses(400, 401, 403, 404) },
+});
+
+export function routerRoutes(services: RouterServices) {
+  const { registry, identity } = services;
+  const caller = (c: Parameters<typeof requirePrincipal>[0], operation: string) => {
+    const principal = requirePrincipal(c);
+    if (principal.admin)
+      throw routerError('NOT_PROVIDER_OWNER', {}, 'Act as the provider identity, not with the admin token.');
+    authorizeFor(identity, principal, principal.did, { operation });
+    return principal.did;
+  };
+  return new OpenAPIHono<IdentityEnv>()
+    .openapi(listModelsRoute, (c) => c.json({ data: registry.listModels(c.req.valid('query')) }, 200))
+    .openapi(registerModelRoute, (c) =>
+      c.json(registry.registerModel(caller(c, 'registry.model'), c.req.valid('json')), 201),
+    )
+    .openapi(listProvidersRoute, (c) => c.json({ data: registry.listProviders() }, 200))
+    .openapi(registerProviderRoute, async (c) =>
+      c.json(await registry.registerProvider(caller(c, 'registry.provider'), c.req.valid('json')), 201),
+    )
+    .openapi(getProviderRoute, (c) => c.json(registry.provider(c.req.valid('param').id), 200))
+    .openapi(heartbeatRoute, (c) =>
+      c.json(
+        registry.heartbeat(c.req.valid('param').id, caller(c, 'registry.provider'), c.req.valid('json')),
+        200,
+      ),
+    );
+}

@@ -1,0 +1,172 @@
+import { describe, expect, it } from 'vitest';
+import { buildTestApp, readJson } from '../gateway/testing.ts';
+import { IdentityClient } from '../identity/testing.ts';
+import { checkProviderEndpoint } from './endpoint-policy.ts';
+
+const model = (id: string, overrides: Record<string, unknown> = {}) => ({
+  model_id: id,
+  name: `Model ${id}`,
+  description: 'a generated llama model',
+  version: '1',
+  category: 'LLM',
+  modality: 'Text',
+  price_per_token: '1000000000000',
+  tee_required: false,
+  max_context_length: 4096,
+  parameters: '1000000000',
+  sha256: 'ab'.repeat(32),
+  ...overrides,
+});
+
+describe('model registry', () => {
+  it('publishes models with the category minimum stake and finds them by every filter', async () => {
+    const client = new IdentityClient();
+    const publisher = await client.register('autonomous');
+    const created = await client.signed(publisher, 'POST', '/v1/registry/models', model('llama-1b'));
+    expect(created.status).toBe(201);
+    expect(await readJson(created)).toMatchObject({
+      model_id: 'llama-1b',
+      provider: publisher.did,
+      min_stake: `100000${'0'.repeat(18)}`,
+    });
+    await client.signed(
+      publisher,
+      'POST',
+      '/v1/registry/models',
+      model('embed-small', { category: 'Embedding', price_per_token: '10', max_context_length: 512 }),
+    );
+    await client.signed(
+      publisher,
+      'POST',
+      '/v1/registry/models',
+      model('secure-8b', { tee_required: true, max_context_length: 32768, description: 'confidential' }),
+    );
+    const ids = async (query: string) =>
+      (await readJson(await client.app.request(`/v1/registry/models${query}`))).data.map(
+        (m: { model_id: string }) => m.model_id,
+      );
+    expect(await ids('')).toEqual(['embed-small', 'llama-1b', 'secure-8b']);
+    expect(await ids('?category=Embedding')).toEqual(['embed-small']);
+    expect(await ids('?max_price=100')).toEqual(['embed-small']);
+    expect(await ids('?min_context=8000')).toEqual(['secure-8b']);
+    expect(await ids('?tee=true')).toEqual(['secure-8b']);
+    expect(await ids('?q=confidential')).toEqual(['secure-8b']);
+    const duplicate = await client.signed(publisher, 'POST', '/v1/registry/models', model('llama-1b'));
+    expect((await readJson(duplicate)).error.code).toBe('MODEL_EXISTS');
+    const bad = await client.signed(
+      publisher,
+      'POST',
+      '/v1/registry/models',
+      model('x', { sha256: 'nope', price_per_token: 1.5 }),
+    );
+    expect((await readJson(bad)).error.code).toBe('VALIDATION_FAILED');
+  });
+});
+
+describe('provider registry', () => {
+  it('registers a provider under its identity, takes heartbeats only from it, and lists it', async () => {
+    const client = new IdentityClient();
+    const provider = await client.register('autonomous', { capabilities: ['inference'] });
+    await client.signed(provider, 'POST', '/v1/registry/models', model('llama-1b'));
+    const registered = await readJson(
+      await client.signed(provider, 'POST', '/v1/providers', {
+        name: 'gpu-box-1',
+        endpoint: 'http://127.0.0.1:9999',
+        kind: 'parley',
+        models: ['llama-1b'],
+        gpu: { name: 'NVIDIA H100', vramGb: 80 },
+        capacity: 8,
+      }),
+    );
+    expect(registered).toMatchObject({
+      did: provider.did,
+      models: ['llama-1b'],
+      gpu: { name: 'NVIDIA H100', vramGb: 80 },
+      capacity: 8,
+      inFlight: 0,
+    });
+    client.clock.advance(30_000);
+    const beat = await readJson(
+      await client.signed(provider, 'POST', `/v1/providers/${registered.id}/heartbeat`, {
+        inFlight: 3,
+        tokensPerSecond: 540,
+      }),
+    );
+    expect(beat).toMatchObject({
+      inFlight: 3,
+      tokensPerSecond: 540,
+      lastHeartbeatAt: new Date(client.clock.now()).toISOString(),
+    });
+    const stranger = await client.register('autonomous');
+    const spoof = await client.signed(stranger, 'POST', `/v1/providers/${registered.id}/heartbeat`, {
+      inFlight: 0,
+      tokensPerSecond: 0,
+    });
+    expect((await readJson(spoof)).error.code).toBe('NOT_PROVIDER_OWNER');
+    expect((await readJson(await client.app.request('/v1/providers'))).data).toHaveLength(1);
+    const unknownModel = await client.signed(provider, 'POST', '/v1/providers', {
+      name: 'x',
+      endpoint: 'http://127.0.0.1:1',
+      models: ['nope'],
+    });
+    expect((await readJson(unknownModel)).error).toMatchObject({
+      code: 'MODEL_NOT_FOUND',
+      details: { missing: ['nope'] },
+    });
+    expect((await client.app.request('/v1/providers/prov_missing')).status).toBe(404);
+  });
+
+  it('refuses loopback, link-local and private endpoints unless configured to allow them', async () => {
+    const client = new IdentityClient(buildTestApp({ allowPrivateProviderEndpoints: false }));
+    const provider = await client.register('autonomous');
+    await client.signed(provider, 'POST', '/v1/registry/models', model('llama-1b'));
+    for (const [endpoint, reason] of [
+      ['http://127.0.0.1:8080', 'loopback'],
+      ['http://localhost:8080', 'loopback'],
+      ['http://[::1]:8080', 'loopback'],
+      ['http://169.254.169.254/latest', 'link_local'],
+      ['http://10.1.2.3', 'private'],
+      ['http://192.168.1.10', 'private'],
+      ['http://172.20.0.1', 'private'],
+    ]) {
+      const response = await client.signed(provider, 'POST', '/v1/providers', {
+        name: 'x',
+        endpoint,
+        models: ['llama-1b'],
+      });
+      expect(response.status).toBe(400);
+      expect((await readJson(response)).error).toMatchObject({
+        code: 'PROVIDER_ENDPOINT_REFUSED',
+        details: { reason },
+      });
+    }
+    expect((await readJson(await client.app.request('/v1/providers'))).data).toEqual([]);
+  });
+
+  it('classifies endpoints without touching the network for literal addresses', async () => {
+    expect(await checkProviderEndpoint('ftp://example.org', false)).toBe('not_http');
+    expect(await checkProviderEndpoint('http://8.8.8.8:443', false)).toBeUndefined();
+    expect(await checkProviderEndpoint('http://[fd00::1]:80', false)).toBe('private');
+    expect(await checkProviderEndpoint('http://[::ffff:127.0.0.1]:80', false)).toBe('loopback');
+    expect(await checkProviderEndpoint('http://127.0.0.1:80', true)).toBeUndefined();
+  });
+
+  it('needs an identity: anonymous callers and the bare admin token cannot register', async () => {
+    const client = new IdentityClient();
+    const anonymous = await client.app.request('/v1/providers', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'x', endpoint: 'http://127.0.0.1:1', models: ['m'] }),
+    });
+    expect(anonymous.status).toBe(401);
+    expect(
+      (
+        await client.admin('POST', '/v1/providers', {
+          name: 'x',
+          endpoint: 'http://127.0.0.1:1',
+          models: ['m'],
+        })
+      ).status,
+    ).toBe(403);
+  });
+});

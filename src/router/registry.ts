@@ -1,0 +1,215 @@
+import { and, asc, eq, inArray, like, or } from 'drizzle-orm';
+import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import type { z } from 'zod';
+import type { IdentityRegistry } from '../identity/index.ts';
+import { type Clock, parseUnits, type Rng, randomId } from '../shared/index.ts';
+import { checkProviderEndpoint } from './endpoint-policy.ts';
+import { routerError } from './errors.ts';
+import type { ModelView, ProviderView, registerModelSchema, registerProviderSchema } from './schemas.ts';
+import { models, providerModels, providers } from './tables.ts';
+
+/** Minimum stake per model category, in whole TNZO (the issue's defaults). */
+export const minimumStakeTnzo = {
+  LLM: '100000',
+  ImageGen: '50000',
+  Embedding: '25000',
+  Speech: '25000',
+  Custom: '10000',
+} as const;
+
+export interface ModelRegistryDeps {
+  orm: BetterSQLite3Database;
+  clock: Clock;
+  rng: Rng;
+  registry: IdentityRegistry;
+  /** Lets providers register loopback/private endpoints (development and tests only). */
+  allowPrivateEndpoints: boolean;
+}
+
+type ModelRow = typeof models.$inferSelect;
+type ProviderRow = typeof providers.$inferSelect;
+
+const modelView = (row: ModelRow): ModelView => ({
+  model_id: row.id,
+  name: row.name,
+  description: row.description,
+  version: row.version,
+  category: row.category,
+  modality: row.modality,
+  provider: row.publisher,
+  price_per_token: row.pricePerToken,
+  min_stake: row.minStake,
+  tee_required: row.teeRequired,
+  supported_formats: row.supportedFormats,
+  max_context_length: row.maxContextLength,
+  parameters: row.parameters,
+  sha256: row.sha256,
+  created_at: row.createdAt.toISOString(),
+});
+
+/** The model and provider registry: what is served, by whom, where, on what hardware. */
+export class ModelRegistry {
+  constructor(private readonly deps: ModelRegistryDeps) {}
+
+  registerModel(publisher: string, input: z.output<typeof registerModelSchema>): ModelView {
+    const { orm, clock, registry } = this.deps;
+    registry.requireActive(publisher);
+    if (orm.select({ id: models.id }).from(models).where(eq(models.id, input.model_id)).get()) {
+      throw routerError('MODEL_EXISTS', { model_id: input.model_id });
+    }
+    const row: ModelRow = {
+      id: input.model_id,
+      name: input.name,
+      description: input.description,
+      version: input.version,
+      category: input.category,
+      modality: input.modality,
+      publisher,
+      pricePerToken: input.price_per_token,
+      minStake: input.min_stake ?? parseUnits(minimumStakeTnzo[input.category], 18).toString(),
+      teeRequired: input.tee_required,
+      supportedFormats: input.supported_formats,
+      maxContextLength: input.max_context_length,
+      parameters: input.parameters,
+      sha256: input.sha256,
+      createdAt: new Date(clock.now()),
+    };
+    orm.insert(models).values(row).run();
+    return modelView(row);
+  }
+
+  /** Discovery: filters by category, modality, maximum price, minimum context, TEE and text. */
+  listModels(filter: {
+    category?: string;
+    modality?: string;
+    max_price?: string;
+    min_context?: number;
+    tee?: 'true' | 'false';
+    q?: string;
+  }) {
+    const conditions = [
+      filter.category ? eq(models.category, filter.category as ModelRow['category']) : undefined,
+      filter.modality ? eq(models.modality, filter.modality as ModelRow['modality']) : undefined,
+      filter.tee ? eq(models.teeRequired, filter.tee === 'true') : undefined,
+      filter.q
+        ? or(
+            like(models.name, `%${filter.q}%`),
+            like(models.description, `%${filter.q}%`),
+            like(models.id, `%${filter.q}%`),
+          )
+        : undefined,
+    ].filter((condition) => condition !== undefined);
+    const rows = this.deps.orm
+      .select()
+      .from(models)
+      .where(conditions.length > 0 ? and(...conditions) : undefined)
+      .orderBy(asc(models.id))
+      .all();
+    return rows
+      .filter(
+        (row) => filter.max_price === undefined || BigInt(row.pricePerToken) <= BigInt(filter.max_price),
+      )
+      .filter((row) => filter.min_context === undefined || row.maxContextLength >= filter.min_context)
+      .map(modelView);
+  }
+
+  model(id: string): ModelView {
+    const row = this.deps.orm.select().from(models).where(eq(models.id, id)).get();
+    if (!row) throw routerError('MODEL_NOT_FOUND', { model_id: id });
+    return modelView(row);
+  }
+
+  /** Registers a provider node for its identity; its endpoint must not point into our network. */
+  async registerProvider(did: string, input: z.output<typeof registerProviderSchema>): Promise<ProviderView> {
+    const { orm, clock, rng, registry } = this.deps;
+    registry.requireActive(did);
+    const refusal = await checkProviderEndpoint(input.endpoint, this.deps.allowPrivateEndpoints);
+    if (refusal)
+      throw routerError('PROVIDER_ENDPOINT_REFUSED', { endpoint: input.endpoint, reason: refusal });
+    const known = orm.select({ id: models.id }).from(models).where(inArray(models.id, input.models)).all();
+    const missing = input.models.filter((id) => !known.some((row) => row.id === id));
+    if (missing.length > 0) throw routerError('MODEL_NOT_FOUND', { model_id: missing[0], missing });
+    const now = new Date(clock.now());
+    const id = `prov_${randomId(rng, 12)}`;
+    orm.transaction((tx) => {
+      tx.insert(providers)
+        .values({
+          id,
+          did,
+          name: input.name,
+          endpoint: input.endpoint,
+          kind: input.kind,
+          gpu: input.gpu,
+          teePlatform: input.tee,
+          capacity: input.capacity,
+          inFlight: 0,
+          tokensPerSecond: 0,
+          registeredAt: now,
+          lastHeartbeatAt: now,
+        })
+        .run();
+      tx.insert(providerModels)
+        .values(input.models.map((modelId) => ({ providerId: id, modelId })))
+        .run();
+    });
+    return this.provider(id);
+  }
+
+  heartbeat(id: string, did: string, load: { inFlight: number; tokensPerSecond: number }): ProviderView {
+    const row = this.providerRow(id);
+    if (row.did !== did) throw routerError('NOT_PROVIDER_OWNER', { id });
+    this.deps.orm
+      .update(providers)
+      .set({
+        inFlight: load.inFlight,
+        tokensPerSecond: Math.round(load.tokensPerSecond),
+        lastHeartbeatAt: new Date(this.deps.clock.now()),
+      })
+      .where(eq(providers.id, id))
+      .run();
+    return this.provider(id);
+  }
+
+  provider(id: string): ProviderView {
+    return this.providerView(this.providerRow(id));
+  }
+
+  listProviders(): ProviderView[] {
+    return this.deps.orm
+      .select()
+      .from(providers)
+      .orderBy(asc(providers.id))
+      .all()
+      .map((row) => this.providerView(row));
+  }
+
+  private providerRow(id: string): ProviderRow {
+    const row = this.deps.orm.select().from(providers).where(eq(providers.id, id)).get();
+    if (!row) throw routerError('PROVIDER_NOT_FOUND', { id });
+    return row;
+  }
+
+  private providerView(row: ProviderRow): ProviderView {
+    const served = this.deps.orm
+      .select({ modelId: providerModels.modelId })
+      .from(providerModels)
+      .where(eq(providerModels.providerId, row.id))
+      .orderBy(asc(providerModels.modelId))
+      .all();
+    return {
+      id: row.id,
+      did: row.did,
+      name: row.name,
+      endpoint: row.endpoint,
+      kind: row.kind,
+      models: served.map((entry) => entry.modelId),
+      gpu: row.gpu ?? null,
+      tee: row.teePlatform,
+      capacity: row.capacity,
+      inFlight: row.inFlight,
+      tokensPerSecond: row.tokensPerSecond,
+      registeredAt: row.registeredAt.toISOString(),
+      lastHeartbeatAt: row.lastHeartbeatAt.toISOString(),
+    };
+  }
+}
