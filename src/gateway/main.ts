@@ -72,11 +72,13 @@ export async function runGateway(env: NodeJS.ProcessEnv): Promise<number> {
   };
   const services = createServices(deps);
   const app = createApp(deps, services);
-  // Settles channels whose challenge window ended and closes expired ones, even with no traffic.
+  // Settles channels whose challenge window ended, closes expired ones and releases unbonded stake.
   const sweeper = setInterval(() => {
     try {
       const settled = services.channels.channels.settleDue();
-      if (settled > 0) logger.info({ settled }, 'settled payment channels');
+      const released = services.router.stake.releaseDue();
+      if (settled > 0 || released > 0)
+        logger.info({ settled, released }, 'settled channels and released stake');
     } catch (err) {
       logger.error({ err }, 'channel sweep failed');
     }

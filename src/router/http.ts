@@ -7,6 +7,7 @@ import {
 } from '../identity/index.ts';
 import { errorResponses, jsonBody, jsonResponse } from '../shared/index.ts';
 import { routerError } from './errors.ts';
+import { stakeRoutes } from './http-stake.ts';
 import type { ModelRegistry } from './registry.ts';
 import {
   heartbeatSchema,
@@ -16,9 +17,11 @@ import {
   registerModelSchema,
   registerProviderSchema,
 } from './schemas.ts';
+import type { StakeService } from './stake.ts';
 
 export interface RouterServices {
   registry: ModelRegistry;
+  stake: StakeService;
   identity: IdentityServices;
 }
 
@@ -105,5 +108,6 @@ export function routerRoutes(services: RouterServices) {
         registry.heartbeat(c.req.valid('param').id, caller(c, 'registry.provider'), c.req.valid('json')),
         200,
       ),
-    );
+    )
+    .route('/', stakeRoutes(services));
 }

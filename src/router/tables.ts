@@ -51,3 +51,35 @@ export const providerModels = sqliteTable(
   },
   (table) => [primaryKey({ columns: [table.providerId, table.modelId] })],
 );
+
+/** Stake on its way out: released to the provider's identity after the unbonding period. */
+export const unbondings = sqliteTable(
+  'stake_unbondings',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    providerId: text('provider_id')
+      .notNull()
+      .references(() => providers.id),
+    amount: text('amount').notNull(),
+    releaseAt: integer('release_at', { mode: 'timestamp_ms' }).notNull(),
+    releasedAt: integer('released_at', { mode: 'timestamp_ms' }),
+  },
+  (table) => [index('stake_unbondings_due').on(table.releasedAt, table.releaseAt)],
+);
+
+/** Every slash, with the reason, the evidence and the ledger block that moved the funds. */
+export const slashes = sqliteTable(
+  'stake_slashes',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    providerId: text('provider_id')
+      .notNull()
+      .references(() => providers.id),
+    reason: text('reason').notNull(),
+    amount: text('amount').notNull(),
+    evidence: text('evidence', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    height: integer('height').notNull(),
+    at: integer('at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (table) => [index('stake_slashes_provider').on(table.providerId)],
+);
