@@ -6,7 +6,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
 import { channelRoutes, createChannelServices, type FaucetConfig } from '../channels/index.ts';
 import { authenticate, createIdentityServices, identityRoutes } from '../identity/index.ts';
-import { ModelRegistry, routerRoutes, StakeService } from '../router/index.ts';
+import { ModelRegistry, routerRoutes, StakeService, StaticPriceOracle } from '../router/index.ts';
 import { AppError, type Clock, type Rng } from '../shared/index.ts';
 import type { AppEnv } from './context.ts';
 import type { Db } from './database.ts';
@@ -69,6 +69,7 @@ export function createServices(deps: AppDeps) {
       allowPrivateEndpoints: deps.allowPrivateProviderEndpoints,
     }),
     stake: new StakeService({ orm: deps.db.orm, clock: deps.clock, ledger: channels.ledger }),
+    oracle: new StaticPriceOracle(),
     identity,
   };
   return { identity, channels, router };

@@ -7,7 +7,9 @@ import {
 } from '../identity/index.ts';
 import { errorResponses, jsonBody, jsonResponse } from '../shared/index.ts';
 import { routerError } from './errors.ts';
+import { quoteRoutes } from './http-quote.ts';
 import { stakeRoutes } from './http-stake.ts';
+import type { PriceOracle } from './pricing.ts';
 import type { ModelRegistry } from './registry.ts';
 import {
   heartbeatSchema,
@@ -22,6 +24,7 @@ import type { StakeService } from './stake.ts';
 export interface RouterServices {
   registry: ModelRegistry;
   stake: StakeService;
+  oracle: PriceOracle;
   identity: IdentityServices;
 }
 
@@ -109,5 +112,6 @@ export function routerRoutes(services: RouterServices) {
         200,
       ),
     )
-    .route('/', stakeRoutes(services));
+    .route('/', stakeRoutes(services))
+    .route('/', quoteRoutes(services));
 }
