@@ -6,7 +6,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
 import { channelRoutes, createChannelServices, type FaucetConfig } from '../channels/index.ts';
 import { authenticate, createIdentityServices, identityRoutes } from '../identity/index.ts';
-import { ModelRegistry, routerRoutes, StakeService, StaticPriceOracle } from '../router/index.ts';
+import { createRouterServices, routerRoutes } from '../router/index.ts';
 import { AppError, type Clock, type Rng } from '../shared/index.ts';
 import type { AppEnv } from './context.ts';
 import type { Db } from './database.ts';
@@ -60,18 +60,14 @@ export function createServices(deps: AppDeps) {
     rng: deps.rng,
     channel: deps.channel,
   });
-  const router = {
-    registry: new ModelRegistry({
-      orm: deps.db.orm,
-      clock: deps.clock,
-      rng: deps.rng,
-      registry: identity.registry,
-      allowPrivateEndpoints: deps.allowPrivateProviderEndpoints,
-    }),
-    stake: new StakeService({ orm: deps.db.orm, clock: deps.clock, ledger: channels.ledger }),
-    oracle: new StaticPriceOracle(),
+  const router = createRouterServices({
+    orm: deps.db.orm,
+    clock: deps.clock,
+    rng: deps.rng,
     identity,
-  };
+    ledger: channels.ledger,
+    allowPrivateEndpoints: deps.allowPrivateProviderEndpoints,
+  });
   return { identity, channels, router };
 }
 

@@ -24,6 +24,7 @@ export {
   StaticPriceOracle,
 } from './pricing.ts';
 export { ModelRegistry, minimumStakeTnzo } from './registry.ts';
+export { createRouterServices, type RouterConfig } from './services.ts';
 export { type SlashReason, StakeService, slashingPolicy, stakeAccount, unbondingMs } from './stake.ts';
 export {
   defaultWeights,

@@ -1,0 +1,35 @@
+import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import type { Ledger } from '../channels/index.ts';
+import type { IdentityServices } from '../identity/index.ts';
+import type { Clock, Rng } from '../shared/index.ts';
+import type { RouterServices } from './http.ts';
+import { type PriceTable, StaticPriceOracle } from './pricing.ts';
+import { ModelRegistry } from './registry.ts';
+import { StakeService } from './stake.ts';
+
+export interface RouterConfig {
+  orm: BetterSQLite3Database;
+  clock: Clock;
+  rng: Rng;
+  identity: IdentityServices;
+  ledger: Ledger;
+  allowPrivateEndpoints: boolean;
+  priceTable?: PriceTable;
+}
+
+/** Wires the registry, stake and pricing over one database and the ledger. */
+export function createRouterServices(config: RouterConfig): RouterServices {
+  const { orm, clock, rng, identity, ledger } = config;
+  return {
+    registry: new ModelRegistry({
+      orm,
+      clock,
+      rng,
+      registry: identity.registry,
+      allowPrivateEndpoints: config.allowPrivateEndpoints,
+    }),
+    stake: new StakeService({ orm, clock, ledger }),
+    oracle: new StaticPriceOracle(config.priceTable),
+    identity,
+  };
+}
