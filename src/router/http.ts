@@ -7,10 +7,12 @@ import {
 } from '../identity/index.ts';
 import { errorResponses, jsonBody, jsonResponse } from '../shared/index.ts';
 import { routerError } from './errors.ts';
+import type { HealthTracker } from './health.ts';
 import { quoteRoutes } from './http-quote.ts';
 import { stakeRoutes } from './http-stake.ts';
 import type { PriceOracle } from './pricing.ts';
 import type { ModelRegistry } from './registry.ts';
+import type { ProviderView } from './schemas.ts';
 import {
   heartbeatSchema,
   modelQuerySchema,
@@ -25,6 +27,7 @@ export interface RouterServices {
   registry: ModelRegistry;
   stake: StakeService;
   oracle: PriceOracle;
+  health: HealthTracker;
   identity: IdentityServices;
 }
 
@@ -88,7 +91,12 @@ const heartbeatRoute = createRoute({
 });
 
 export function routerRoutes(services: RouterServices) {
-  const { registry, identity } = services;
+  const { registry, identity, health } = services;
+  const withHealth = (provider: ProviderView) => ({
+    ...provider,
+    status: health.status(provider.id, Date.parse(provider.lastHeartbeatAt)),
+    health: health.snapshot(provider.id),
+  });
   const caller = (c: Parameters<typeof requirePrincipal>[0], operation: string) => {
     const principal = requirePrincipal(c);
     if (principal.admin)
@@ -101,14 +109,19 @@ export function routerRoutes(services: RouterServices) {
     .openapi(registerModelRoute, (c) =>
       c.json(registry.registerModel(caller(c, 'registry.model'), c.req.valid('json')), 201),
     )
-    .openapi(listProvidersRoute, (c) => c.json({ data: registry.listProviders() }, 200))
+    .openapi(listProvidersRoute, (c) => c.json({ data: registry.listProviders().map(withHealth) }, 200))
     .openapi(registerProviderRoute, async (c) =>
-      c.json(await registry.registerProvider(caller(c, 'registry.provider'), c.req.valid('json')), 201),
+      c.json(
+        withHealth(await registry.registerProvider(caller(c, 'registry.provider'), c.req.valid('json'))),
+        201,
+      ),
     )
-    .openapi(getProviderRoute, (c) => c.json(registry.provider(c.req.valid('param').id), 200))
+    .openapi(getProviderRoute, (c) => c.json(withHealth(registry.provider(c.req.valid('param').id)), 200))
     .openapi(heartbeatRoute, (c) =>
       c.json(
-        registry.heartbeat(c.req.valid('param').id, caller(c, 'registry.provider'), c.req.valid('json')),
+        withHealth(
+          registry.heartbeat(c.req.valid('param').id, caller(c, 'registry.provider'), c.req.valid('json')),
+        ),
         200,
       ),
     )

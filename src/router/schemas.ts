@@ -58,7 +58,7 @@ export const heartbeatSchema = z
   })
   .meta({ id: 'Heartbeat' });
 
-export const providerSchema = z
+export const providerRecordSchema = z
   .object({
     id: z.string(),
     did: z.string(),
@@ -74,5 +74,22 @@ export const providerSchema = z
     registeredAt: z.iso.datetime(),
     lastHeartbeatAt: z.iso.datetime(),
   })
+  .meta({ id: 'ProviderRecord' });
+
+export const providerSchema = providerRecordSchema
+  .extend({
+    status: z.enum(['active', 'degraded', 'inactive', 'banned']),
+    health: z.object({
+      total: z.number().int(),
+      successes: z.number().int(),
+      failures: z.number().int(),
+      recentFailureRate: z.number(),
+      latencyMs: z.number().nullable(),
+      ttftMs: z.number().nullable(),
+      tokensPerSecond: z.number().nullable(),
+      lastCheckAt: z.number().nullable(),
+      reputation: z.number(),
+    }),
+  })
   .meta({ id: 'Provider' });
-export type ProviderView = z.infer<typeof providerSchema>;
+export type ProviderView = z.infer<typeof providerRecordSchema>;

@@ -2,6 +2,7 @@ import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { Ledger } from '../channels/index.ts';
 import type { IdentityServices } from '../identity/index.ts';
 import type { Clock, Rng } from '../shared/index.ts';
+import { HealthTracker } from './health.ts';
 import type { RouterServices } from './http.ts';
 import { type PriceTable, StaticPriceOracle } from './pricing.ts';
 import { ModelRegistry } from './registry.ts';
@@ -30,6 +31,7 @@ export function createRouterServices(config: RouterConfig): RouterServices {
     }),
     stake: new StakeService({ orm, clock, ledger }),
     oracle: new StaticPriceOracle(config.priceTable),
+    health: new HealthTracker(clock),
     identity,
   };
 }

@@ -1,0 +1,133 @@
+import type { Clock } from '../shared/index.ts';
+
+export type ProviderStatus = 'active' | 'degraded' | 'inactive' | 'banned';
+
+export interface Outcome {
+  ok: boolean;
+  latencyMs?: number;
+  ttftMs?: number;
+  tokensPerSecond?: number;
+}
+
+export interface HealthSnapshot {
+  total: number;
+  successes: number;
+  failures: number;
+  /** Failures among the last `window` outcomes, in [0, 1]. */
+  recentFailureRate: number;
+  latencyMs: number | null;
+  ttftMs: number | null;
+  tokensPerSecond: number | null;
+  lastCheckAt: number | null;
+  reputation: number;
+}
+
+const window = 100;
+const emaWeight = 0.2;
+const reputationStep = 0.05;
+const reputationHalfLifeMs = 7 * 24 * 60 * 60 * 1000;
+const minute = 60_000;
+
+interface Entry {
+  total: number;
+  successes: number;
+  failures: number;
+  recent: boolean[];
+  latencyMs: number | null;
+  ttftMs: number | null;
+  tokensPerSecond: number | null;
+  lastCheckAt: number | null;
+  reputation: number;
+  reputationAt: number;
+}
+
+const ema = (previous: number | null, next: number | undefined) =>
+  next === undefined ? previous : previous === null ? next : previous + emaWeight * (next - previous);
+
+/**
+ * The status rules of the issue: Active below 10 % recent failures and a heartbeat under 5 minutes
+ * old, Degraded up to 20 % or 60 minutes, Inactive beyond either; Banned overrides. The worse of
+ * the two signals wins.
+ */
+export function statusOf(recentFailureRate: number, heartbeatAgeMs: number, banned = false): ProviderStatus {
+  if (banned) return 'banned';
+  const byFailures = recentFailureRate < 0.1 ? 0 : recentFailureRate <= 0.2 ? 1 : 2;
+  const byHeartbeat = heartbeatAgeMs < 5 * minute ? 0 : heartbeatAgeMs <= 60 * minute ? 1 : 2;
+  return (['active', 'degraded', 'inactive'] as const)[Math.max(byFailures, byHeartbeat)] ?? 'inactive';
+}
+
+/**
+ * Per-provider health from active probes and passive results: counts, the failure rate of the last
+ * 100 outcomes, EMA latency, time to first token and throughput, and a reputation in [0, 1] that
+ * follows outcomes and decays toward 0.5 with a 7-day half-life when there is no evidence. Kept in
+ * memory: after a restart it is re-learned from traffic and probes.
+ */
+export class HealthTracker {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(private readonly clock: Clock) {}
+
+  record(providerId: string, outcome: Outcome): void {
+    const entry = this.entry(providerId);
+    this.decay(entry);
+    entry.total++;
+    if (outcome.ok) entry.successes++;
+    else entry.failures++;
+    entry.recent.push(outcome.ok);
+    if (entry.recent.length > window) entry.recent.shift();
+    entry.latencyMs = ema(entry.latencyMs, outcome.latencyMs);
+    entry.ttftMs = ema(entry.ttftMs, outcome.ttftMs);
+    entry.tokensPerSecond = ema(entry.tokensPerSecond, outcome.tokensPerSecond);
+    entry.lastCheckAt = this.clock.now();
+    entry.reputation += reputationStep * ((outcome.ok ? 1 : 0) - entry.reputation);
+  }
+
+  snapshot(providerId: string): HealthSnapshot {
+    const entry = this.entry(providerId);
+    this.decay(entry);
+    const recentFailures = entry.recent.filter((ok) => !ok).length;
+    return {
+      total: entry.total,
+      successes: entry.successes,
+      failures: entry.failures,
+      recentFailureRate: entry.recent.length === 0 ? 0 : recentFailures / entry.recent.length,
+      latencyMs: entry.latencyMs,
+      ttftMs: entry.ttftMs,
+      tokensPerSecond: entry.tokensPerSecond,
+      lastCheckAt: entry.lastCheckAt,
+      reputation: entry.reputation,
+    };
+  }
+
+  status(providerId: string, lastHeartbeatAt: number, banned = false): ProviderStatus {
+    return statusOf(this.snapshot(providerId).recentFailureRate, this.clock.now() - lastHeartbeatAt, banned);
+  }
+
+  private decay(entry: Entry): void {
+    const now = this.clock.now();
+    const elapsed = now - entry.reputationAt;
+    if (elapsed > 0)
+      entry.reputation = 0.5 + (entry.reputation - 0.5) * 2 ** (-elapsed / reputationHalfLifeMs);
+    entry.reputationAt = now;
+  }
+
+  private entry(providerId: string): Entry {
+    let entry = this.entries.get(providerId);
+    if (!entry) {
+      entry = {
+        total: 0,
+        successes: 0,
+        failures: 0,
+        recent: [],
+        latencyMs: null,
+        ttftMs: null,
+        tokensPerSecond: null,
+        lastCheckAt: null,
+        reputation: 0.5,
+        reputationAt: this.clock.now(),
+      };
+      this.entries.set(providerId, entry);
+    }
+    return entry;
+  }
+}
