@@ -5,9 +5,12 @@ import {
   type IdentityServices,
   requirePrincipal,
 } from '../identity/index.ts';
+import type { Rng } from '../shared/index.ts';
 import { errorResponses, jsonBody, jsonResponse } from '../shared/index.ts';
+import type { CircuitBreakers } from './circuit-breaker.ts';
 import { routerError } from './errors.ts';
 import type { HealthTracker } from './health.ts';
+import { explainRoutes } from './http-explain.ts';
 import { quoteRoutes } from './http-quote.ts';
 import { stakeRoutes } from './http-stake.ts';
 import type { PriceOracle } from './pricing.ts';
@@ -28,6 +31,8 @@ export interface RouterServices {
   stake: StakeService;
   oracle: PriceOracle;
   health: HealthTracker;
+  breakers: CircuitBreakers;
+  rng: Rng;
   identity: IdentityServices;
 }
 
@@ -126,5 +131,6 @@ export function routerRoutes(services: RouterServices) {
       ),
     )
     .route('/', stakeRoutes(services))
-    .route('/', quoteRoutes(services));
+    .route('/', quoteRoutes(services))
+    .route('/', explainRoutes(services));
 }

@@ -2,6 +2,7 @@ import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { Ledger } from '../channels/index.ts';
 import type { IdentityServices } from '../identity/index.ts';
 import type { Clock, Rng } from '../shared/index.ts';
+import { type BreakerConfig, CircuitBreakers } from './circuit-breaker.ts';
 import { HealthTracker } from './health.ts';
 import type { RouterServices } from './http.ts';
 import { type PriceTable, StaticPriceOracle } from './pricing.ts';
@@ -16,6 +17,7 @@ export interface RouterConfig {
   ledger: Ledger;
   allowPrivateEndpoints: boolean;
   priceTable?: PriceTable;
+  breaker?: Partial<BreakerConfig>;
 }
 
 /** Wires the registry, stake and pricing over one database and the ledger. */
@@ -32,6 +34,8 @@ export function createRouterServices(config: RouterConfig): RouterServices {
     stake: new StakeService({ orm, clock, ledger }),
     oracle: new StaticPriceOracle(config.priceTable),
     health: new HealthTracker(clock),
+    breakers: new CircuitBreakers(clock, config.breaker),
+    rng,
     identity,
   };
 }
