@@ -12,7 +12,7 @@ import type { AppEnv } from './context.ts';
 import type { Db } from './database.ts';
 import { gatewayError } from './errors.ts';
 import { requireAdmin } from './middleware/admin-auth.ts';
-import { createHttpMetrics, observe } from './middleware/observe.ts';
+import { createHttpMetrics, observe, watchBreakers } from './middleware/observe.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { systemRoutes } from './routes/system.ts';
@@ -39,6 +39,7 @@ export type App = OpenAPIHono<AppEnv>;
 
 /** Every area's services over the same database, clock and RNG. */
 export function createServices(deps: AppDeps) {
+  const metrics = createHttpMetrics();
   // The ledger answers identity's daily-spend questions, so it is built first and handed over.
   const spend = {
     spentSince: (did: string, asset: string, since: number) => channels.ledger.spentSince(did, asset, since),
@@ -67,16 +68,18 @@ export function createServices(deps: AppDeps) {
     identity,
     ledger: channels.ledger,
     allowPrivateEndpoints: deps.allowPrivateProviderEndpoints,
+    onBreakerTransition: ({ providerId, from, to }) =>
+      metrics.breakerTransitions.inc({ provider: providerId, from, to }),
   });
-  return { identity, channels, router };
+  watchBreakers(metrics, () => router.breakers.snapshot());
+  return { identity, channels, router, metrics };
 }
 
 export type Services = ReturnType<typeof createServices>;
 
 /** Builds the whole HTTP surface from its dependencies; no global state, so tests build many. */
 export function createApp(deps: AppDeps, services: Services = createServices(deps)): App {
-  const { identity, channels, router } = services;
-  const metrics = createHttpMetrics();
+  const { identity, channels, router, metrics } = services;
   const app: App = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
       if (!result.success) {

@@ -60,6 +60,11 @@ describe('GET /v1/routing/explain', () => {
     );
     expect(afterFailures.chosen).toBe(busy);
     expect(afterFailures.excluded).toEqual([{ providerId: idle, reason: 'breaker_open' }]);
+    const metrics = await (await client.app.request('/metrics')).text();
+    expect(metrics).toContain(`parley_breaker_state{provider="${idle}"} 2`);
+    expect(metrics).toContain(
+      `parley_breaker_transitions_total{provider="${idle}",from="closed",to="open"} 1`,
+    );
 
     client.clock.advance(61 * 60_000);
     const stale = await readJson(await client.app.request('/v1/routing/explain?model=llama-1b'));

@@ -2,7 +2,7 @@ import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { Ledger } from '../channels/index.ts';
 import type { IdentityServices } from '../identity/index.ts';
 import type { Clock, Rng } from '../shared/index.ts';
-import { type BreakerConfig, CircuitBreakers } from './circuit-breaker.ts';
+import { type BreakerConfig, type BreakerTransition, CircuitBreakers } from './circuit-breaker.ts';
 import { HealthTracker } from './health.ts';
 import type { RouterServices } from './http.ts';
 import { type PriceTable, StaticPriceOracle } from './pricing.ts';
@@ -18,6 +18,8 @@ export interface RouterConfig {
   allowPrivateEndpoints: boolean;
   priceTable?: PriceTable;
   breaker?: Partial<BreakerConfig>;
+  /** Told about every breaker transition (the gateway counts them in /metrics). */
+  onBreakerTransition?: (transition: BreakerTransition) => void;
 }
 
 /** Wires the registry, stake and pricing over one database and the ledger. */
@@ -34,7 +36,7 @@ export function createRouterServices(config: RouterConfig): RouterServices {
     stake: new StakeService({ orm, clock, ledger }),
     oracle: new StaticPriceOracle(config.priceTable),
     health: new HealthTracker(clock),
-    breakers: new CircuitBreakers(clock, config.breaker),
+    breakers: new CircuitBreakers(clock, config.breaker, config.onBreakerTransition),
     rng,
     identity,
   };

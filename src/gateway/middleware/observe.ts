@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { Context, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import type { Logger } from 'pino';
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { type Clock, type Rng, randomId, requestHeader } from '../../shared/index.ts';
 import type { AppEnv } from '../context.ts';
 
@@ -10,6 +10,27 @@ export interface HttpMetrics {
   registry: Registry;
   requests: Counter<'method' | 'route' | 'status'>;
   duration: Histogram<'method' | 'route' | 'status'>;
+  breakerTransitions: Counter<'provider' | 'from' | 'to'>;
+}
+
+const breakerStates = ['closed', 'half-open', 'open'] as const;
+
+/** Exposes each provider breaker's state (0 closed, 1 half-open, 2 open), read at scrape time. */
+export function watchBreakers(
+  metrics: HttpMetrics,
+  snapshot: () => Array<{ providerId: string; state: (typeof breakerStates)[number] }>,
+): void {
+  new Gauge({
+    name: 'parley_breaker_state',
+    help: 'Circuit breaker state per provider: 0 closed, 1 half-open, 2 open',
+    labelNames: ['provider'],
+    registers: [metrics.registry],
+    collect() {
+      this.reset();
+      for (const { providerId, state } of snapshot())
+        this.set({ provider: providerId }, breakerStates.indexOf(state));
+    },
+  });
 }
 
 /** A registry per app, so two gateways in one process (tests) never share counters. */
@@ -30,6 +51,12 @@ export function createHttpMetrics(): HttpMetrics {
       help: 'HTTP request latency from first byte in to response headers out',
       labelNames,
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+    breakerTransitions: new Counter({
+      name: 'parley_breaker_transitions_total',
+      help: 'Circuit breaker transitions per provider',
+      labelNames: ['provider', 'from', 'to'],
       registers: [registry],
     }),
   };
