@@ -38,7 +38,7 @@ export function candidatesFor(services: RouterServices, model: ModelView, asset 
         ttftMs: seen.ttftMs ?? unmeasured.ttftMs,
         tokensPerSecond: seen.tokensPerSecond ?? provider.tokensPerSecond,
         reputation: seen.reputation,
-        status: health.status(provider.id, Date.parse(provider.lastHeartbeatAt)),
+        status: health.status(provider.id, Date.parse(provider.lastHeartbeatAt), provider.banned !== null),
         breaker: breakers.state(provider.id),
         tee: provider.tee,
         stake: stake.bonded(provider.id),

@@ -66,6 +66,15 @@ describe('GET /v1/routing/explain', () => {
       `parley_breaker_transitions_total{provider="${idle}",from="closed",to="open"} 1`,
     );
 
+    const banned = await readJson(
+      await client.admin('POST', `/v1/admin/providers/${busy}/ban`, { reason: 'fraud proven' }),
+    );
+    expect(banned).toMatchObject({ status: 'banned', banned: { reason: 'fraud proven' } });
+    const noneLeft = await readJson(
+      await client.app.request('/v1/routing/explain?model=llama-1b&strategy=lowest_price'),
+    );
+    expect(noneLeft.chosen).toBeNull();
+    expect(noneLeft.excluded).toEqual(expect.arrayContaining([{ providerId: busy, reason: 'status' }]));
     client.clock.advance(61 * 60_000);
     const stale = await readJson(await client.app.request('/v1/routing/explain?model=llama-1b'));
     expect(stale.chosen).toBeNull();

@@ -85,6 +85,19 @@ const getProviderRoute = createRoute({
   responses: { 200: jsonResponse(providerSchema, 'The provider'), ...errorResponses(404) },
 });
 
+const banRoute = createRoute({
+  method: 'post',
+  path: '/v1/admin/providers/{id}/ban',
+  tags: ['admin'],
+  summary: 'Ban a provider: it leaves every routing pool, whatever its health',
+  security: [{ adminToken: [] }],
+  request: {
+    params: idParam,
+    body: jsonBody(z.object({ reason: z.string().min(1).max(500) }).meta({ id: 'BanRequest' })),
+  },
+  responses: { 200: jsonResponse(providerSchema, 'The banned provider'), ...errorResponses(400, 401, 404) },
+});
+
 const heartbeatRoute = createRoute({
   method: 'post',
   path: '/v1/providers/{id}/heartbeat',
@@ -99,7 +112,7 @@ export function routerRoutes(services: RouterServices) {
   const { registry, identity, health } = services;
   const withHealth = (provider: ProviderView) => ({
     ...provider,
-    status: health.status(provider.id, Date.parse(provider.lastHeartbeatAt)),
+    status: health.status(provider.id, Date.parse(provider.lastHeartbeatAt), provider.banned !== null),
     health: health.snapshot(provider.id),
   });
   const caller = (c: Parameters<typeof requirePrincipal>[0], operation: string) => {
@@ -129,6 +142,9 @@ export function routerRoutes(services: RouterServices) {
         ),
         200,
       ),
+    )
+    .openapi(banRoute, (c) =>
+      c.json(withHealth(registry.ban(c.req.valid('param').id, c.req.valid('json').reason)), 200),
     )
     .route('/', stakeRoutes(services))
     .route('/', quoteRoutes(services))

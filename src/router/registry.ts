@@ -170,6 +170,17 @@ export class ModelRegistry {
     return this.provider(id);
   }
 
+  /** Admin: takes a provider out of every pool for good (Banned), recording why. */
+  ban(id: string, reason: string): ProviderView {
+    this.providerRow(id);
+    this.deps.orm
+      .update(providers)
+      .set({ bannedAt: new Date(this.deps.clock.now()), banReason: reason })
+      .where(eq(providers.id, id))
+      .run();
+    return this.provider(id);
+  }
+
   provider(id: string): ProviderView {
     return this.providerView(this.providerRow(id));
   }
@@ -210,6 +221,7 @@ export class ModelRegistry {
       tokensPerSecond: row.tokensPerSecond,
       registeredAt: row.registeredAt.toISOString(),
       lastHeartbeatAt: row.lastHeartbeatAt.toISOString(),
+      banned: row.bannedAt ? { at: row.bannedAt.toISOString(), reason: row.banReason ?? '' } : null,
     };
   }
 }

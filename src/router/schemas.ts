@@ -73,6 +73,7 @@ export const providerRecordSchema = z
     tokensPerSecond: z.number(),
     registeredAt: z.iso.datetime(),
     lastHeartbeatAt: z.iso.datetime(),
+    banned: z.object({ at: z.iso.datetime(), reason: z.string() }).nullable(),
   })
   .meta({ id: 'ProviderRecord' });
 

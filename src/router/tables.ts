@@ -35,6 +35,8 @@ export const providers = sqliteTable(
     tokensPerSecond: integer('tokens_per_second').notNull(),
     registeredAt: integer('registered_at', { mode: 'timestamp_ms' }).notNull(),
     lastHeartbeatAt: integer('last_heartbeat_at', { mode: 'timestamp_ms' }).notNull(),
+    bannedAt: integer('banned_at', { mode: 'timestamp_ms' }),
+    banReason: text('ban_reason'),
   },
   (table) => [index('providers_did').on(table.did)],
 );
