@@ -11,6 +11,7 @@ import type { CircuitBreakers } from './circuit-breaker.ts';
 import { routerError } from './errors.ts';
 import type { HealthTracker } from './health.ts';
 import { explainRoutes } from './http-explain.ts';
+import { openAiRoutes } from './http-openai.ts';
 import { quoteRoutes } from './http-quote.ts';
 import { stakeRoutes } from './http-stake.ts';
 import type { PriceOracle } from './pricing.ts';
@@ -148,5 +149,6 @@ export function routerRoutes(services: RouterServices) {
     )
     .route('/', stakeRoutes(services))
     .route('/', quoteRoutes(services))
-    .route('/', explainRoutes(services));
+    .route('/', explainRoutes(services))
+    .route('/', openAiRoutes(services));
 }
