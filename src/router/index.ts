@@ -9,6 +9,14 @@ export {
 } from './circuit-breaker.ts';
 export { checkProviderEndpoint } from './endpoint-policy.ts';
 export { routerErrors } from './errors.ts';
+export {
+  type AttemptOutcome,
+  type Forwarded,
+  type ForwardOptions,
+  forward,
+  NoUpstreamError,
+  type Upstream,
+} from './forward.ts';
 export { HealthTracker, type ProviderStatus, statusOf } from './health.ts';
 export { type RouterServices, routerRoutes } from './http.ts';
 export { type Candidate, filterPool, type PoolRequirements } from './pool.ts';
