@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { authorizeFor, type IdentityEnv, requirePrincipal } from '../identity/index.ts';
-import { errorResponses, jsonBody, jsonResponse } from '../shared/index.ts';
+import { callerSecurity, errorResponses, jsonBody, jsonResponse } from '../shared/index.ts';
 import { channelError } from './errors.ts';
 import type { ChannelServices } from './http.ts';
 import {
@@ -13,7 +13,6 @@ import {
 } from './schemas.ts';
 import { signedStateSchema } from './state.ts';
 
-const auth: Array<Record<string, string[]>> = [{ apiKey: [] }, { httpSignature: [] }];
 const idParam = z.object({ id: z.string().min(4).max(64) });
 const channelResponse = (description: string) => jsonResponse(channelSchema, description);
 
@@ -22,7 +21,7 @@ const openRoute = createRoute({
   path: '/v1/channels',
   tags: ['channels'],
   summary: 'Open a payment channel: lock a deposit from the caller into escrow (nonce 0, expires in 30 days)',
-  security: auth,
+  security: callerSecurity,
   request: { body: jsonBody(openChannelSchema) },
   responses: { 201: channelResponse('The open channel'), ...errorResponses(400, 401, 403, 409) },
 });
@@ -65,7 +64,7 @@ const topUpRoute = createRoute({
   path: '/v1/channels/{id}/topup',
   tags: ['channels'],
   summary: "Add to a channel's deposit from the payer's balance",
-  security: auth,
+  security: callerSecurity,
   request: { params: idParam, body: jsonBody(topUpSchema) },
   responses: { 200: channelResponse('The channel'), ...errorResponses(400, 401, 403, 404, 409) },
 });
@@ -76,7 +75,7 @@ const closeRoute = createRoute({
   tags: ['channels'],
   summary:
     'Close a channel: cooperatively with a final state (settles now), or unilaterally (challenge window)',
-  security: auth,
+  security: callerSecurity,
   request: { params: idParam, body: jsonBody(closeChannelSchema) },
   responses: {
     200: jsonResponse(closedChannelSchema, 'The channel after the close'),

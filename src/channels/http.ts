@@ -5,7 +5,7 @@ import {
   type IdentityServices,
   requirePrincipal,
 } from '../identity/index.ts';
-import { errorResponses, jsonBody, jsonResponse } from '../shared/index.ts';
+import { callerSecurity, errorResponses, jsonBody, jsonResponse } from '../shared/index.ts';
 import type { AssetRegistry } from './assets.ts';
 import type { ChannelService } from './channels.ts';
 import { channelError } from './errors.ts';
@@ -28,7 +28,6 @@ export interface ChannelServices {
   identity: IdentityServices;
 }
 
-const auth: Array<Record<string, string[]>> = [{ apiKey: [] }, { httpSignature: [] }];
 const blockResponse = jsonResponse(blockSchema, 'The signed ledger block recording the movement');
 
 const balancesRoute = createRoute({
@@ -45,7 +44,7 @@ const faucetRoute = createRoute({
   path: '/v1/faucet',
   tags: ['ledger'],
   summary: 'Development faucet: grant the caller TNZO, once per cooldown',
-  security: auth,
+  security: callerSecurity,
   responses: { 201: blockResponse, ...errorResponses(401, 403, 429) },
 });
 
@@ -54,7 +53,7 @@ const transferRoute = createRoute({
   path: '/v1/transfers',
   tags: ['ledger'],
   summary: 'Move funds from the caller to another identity (checked against its delegated scope)',
-  security: auth,
+  security: callerSecurity,
   request: { body: jsonBody(transferSchema) },
   responses: { 201: blockResponse, ...errorResponses(400, 401, 403, 404, 409) },
 });

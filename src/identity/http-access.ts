@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { errorResponses, jsonBody, jsonResponse } from '../shared/index.ts';
+import { callerSecurity, errorResponses, jsonBody, jsonResponse } from '../shared/index.ts';
 import { identityError } from './errors.ts';
 import { actorOf, authorizeFor, type IdentityEnv, type IdentityServices, requirePrincipal } from './http.ts';
 import {
@@ -11,7 +11,6 @@ import {
 } from './schemas.ts';
 
 const idParam = z.object({ id: z.string().min(1).max(128) });
-const auth: Array<Record<string, string[]>> = [{ apiKey: [] }, { httpSignature: [] }];
 
 const issueRoute = createRoute({
   method: 'post',
@@ -39,7 +38,7 @@ const revokeRoute = createRoute({
   path: '/v1/delegations/{id}',
   tags: ['identity'],
   summary: 'Revoke a delegation (its issuer or an admin); everything delegated under it stops at once',
-  security: auth,
+  security: callerSecurity,
   request: { params: idParam },
   responses: {
     200: jsonResponse(delegationSchema, 'The revoked delegation'),
@@ -53,7 +52,7 @@ const createKeyRoute = createRoute({
   tags: ['identity'],
   summary:
     'Issue an API key for an identity (itself, its controller, or an admin), optionally bound to a delegation',
-  security: auth,
+  security: callerSecurity,
   request: { body: jsonBody(createApiKeySchema) },
   responses: {
     201: jsonResponse(createdApiKeySchema, 'The key; its secret is shown only now'),
@@ -66,7 +65,7 @@ const listKeysRoute = createRoute({
   path: '/v1/api-keys',
   tags: ['identity'],
   summary: "The caller's API keys (without secrets)",
-  security: auth,
+  security: callerSecurity,
   responses: {
     200: jsonResponse(z.object({ data: z.array(apiKeySchema) }), 'Keys, newest first'),
     ...errorResponses(401),
@@ -78,7 +77,7 @@ const revokeKeyRoute = createRoute({
   path: '/v1/api-keys/{id}',
   tags: ['identity'],
   summary: 'Revoke an API key (its owner or an admin)',
-  security: auth,
+  security: callerSecurity,
   request: { params: idParam },
   responses: { 200: jsonResponse(apiKeySchema, 'The revoked key'), ...errorResponses(401, 403) },
 });

@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { errorResponses, jsonBody, jsonResponse } from '../shared/index.ts';
+import { callerSecurity, errorResponses, jsonBody, jsonResponse } from '../shared/index.ts';
 import { actorOf, authorizeFor, type IdentityEnv, type IdentityServices, requirePrincipal } from './http.ts';
 import { challengeSchema, identitySchema, registerIdentitySchema, statusChangeSchema } from './schemas.ts';
 
@@ -40,7 +40,7 @@ const statusRoute = createRoute({
   path: '/v1/identities/{did}/status',
   tags: ['identity'],
   summary: 'Activate, suspend, resume or terminate an identity (itself, its controller, or an admin)',
-  security: [{ apiKey: [] }, { httpSignature: [] }] as Array<Record<string, string[]>>,
+  security: callerSecurity,
   request: { params: didParam, body: jsonBody(statusChangeSchema) },
   responses: {
     200: jsonResponse(identitySchema, 'The identity after the change'),

@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import { errorResponses, jsonBody, jsonResponse } from '../shared/index.ts';
+import { callerSecurity, errorResponses, jsonBody, jsonResponse } from '../shared/index.ts';
 import { identityError } from './errors.ts';
 import { authorizeFor, type IdentityEnv, type IdentityServices, requirePrincipal } from './http.ts';
 import {
@@ -12,7 +12,6 @@ import {
 } from './schemas.ts';
 
 const idParam = z.object({ id: z.string().min(1).max(64) });
-const auth: Array<Record<string, string[]>> = [{ apiKey: [] }, { httpSignature: [] }];
 
 const createRoute_ = createRoute({
   method: 'post',
@@ -20,7 +19,7 @@ const createRoute_ = createRoute({
   tags: ['identity'],
   summary:
     "Provision a 2-of-3 threshold wallet (FROST Ed25519) for a machine identity; returns the agent's share once",
-  security: auth,
+  security: callerSecurity,
   request: { body: jsonBody(createWalletSchema) },
   responses: {
     201: jsonResponse(createdWalletSchema, 'The wallet and the agent share'),
@@ -44,7 +43,7 @@ const signRoute = createRoute({
   summary: 'Sign a message with two of the three shares; the signature verifies as plain Ed25519',
   description:
     "The owner signs with its agent share plus the gateway's; recovery (gateway + recovery share) is for admins.",
-  security: auth,
+  security: callerSecurity,
   request: { params: idParam, body: jsonBody(walletSignSchema) },
   responses: {
     200: jsonResponse(walletSignatureSchema, 'The signature'),

@@ -2,6 +2,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { authorizeFor, type IdentityEnv, requirePrincipal } from '../identity/index.ts';
 import {
   atomicAmountSchema,
+  callerSecurity,
   errorResponses,
   jsonBody,
   jsonResponse,
@@ -12,7 +13,6 @@ import type { RouterServices } from './http.ts';
 import { slashingPolicy, stakeAsset } from './stake.ts';
 
 const idParam = z.object({ id: z.string().min(1).max(128) });
-const auth: Array<Record<string, string[]>> = [{ apiKey: [] }, { httpSignature: [] }];
 const amountBody = z.object({ amount: positiveAmountSchema }).meta({ id: 'StakeAmount' });
 const slashReasonSchema = z.enum(
   Object.keys(slashingPolicy) as [keyof typeof slashingPolicy, ...Array<keyof typeof slashingPolicy>],
@@ -52,7 +52,7 @@ const bondRoute = createRoute({
   path: '/v1/providers/{id}/stake',
   tags: ['registry'],
   summary: "Bond TNZO from the provider identity's balance as stake",
-  security: auth,
+  security: callerSecurity,
   request: { params: idParam, body: jsonBody(amountBody) },
   responses: { 200: jsonResponse(stakeSchema, 'Stake'), ...errorResponses(400, 401, 403, 404, 409) },
 });
@@ -62,7 +62,7 @@ const unbondRoute = createRoute({
   path: '/v1/providers/{id}/unstake',
   tags: ['registry'],
   summary: 'Start unbonding stake; it returns to the provider identity after 7 days',
-  security: auth,
+  security: callerSecurity,
   request: { params: idParam, body: jsonBody(amountBody) },
   responses: {
     200: jsonResponse(z.object({ releaseAt: z.iso.datetime() }), 'When the stake is released'),

@@ -6,7 +6,7 @@ import {
   requirePrincipal,
 } from '../identity/index.ts';
 import type { Rng } from '../shared/index.ts';
-import { errorResponses, jsonBody, jsonResponse } from '../shared/index.ts';
+import { callerSecurity, errorResponses, jsonBody, jsonResponse } from '../shared/index.ts';
 import type { CircuitBreakers } from './circuit-breaker.ts';
 import { routerError } from './errors.ts';
 import type { HealthTracker } from './health.ts';
@@ -37,7 +37,6 @@ export interface RouterServices {
   identity: IdentityServices;
 }
 
-const auth: Array<Record<string, string[]>> = [{ apiKey: [] }, { httpSignature: [] }];
 const idParam = z.object({ id: z.string().min(1).max(128) });
 
 const listModelsRoute = createRoute({
@@ -54,7 +53,7 @@ const registerModelRoute = createRoute({
   path: '/v1/registry/models',
   tags: ['registry'],
   summary: 'Publish a model (the caller is its publisher)',
-  security: auth,
+  security: callerSecurity,
   request: { body: jsonBody(registerModelSchema) },
   responses: { 201: jsonResponse(modelSchema, 'The model'), ...errorResponses(400, 401, 403, 409) },
 });
@@ -72,7 +71,7 @@ const registerProviderRoute = createRoute({
   path: '/v1/providers',
   tags: ['registry'],
   summary: "Register a provider node under the caller's identity (signed request or API key)",
-  security: auth,
+  security: callerSecurity,
   request: { body: jsonBody(registerProviderSchema) },
   responses: { 201: jsonResponse(providerSchema, 'The provider'), ...errorResponses(400, 401, 403, 404) },
 });
@@ -104,7 +103,7 @@ const heartbeatRoute = createRoute({
   path: '/v1/providers/{id}/heartbeat',
   tags: ['registry'],
   summary: 'Keep a provider alive and report its load and throughput',
-  security: auth,
+  security: callerSecurity,
   request: { params: idParam, body: jsonBody(heartbeatSchema) },
   responses: { 200: jsonResponse(providerSchema, 'The provider'), ...errorResponses(400, 401, 403, 404) },
 });

@@ -11,7 +11,7 @@ export {
 } from './errors.ts';
 export { atomicAmountSchema, formatUnits, parseUnits, positiveAmountSchema } from './money.ts';
 export { once } from './once.ts';
-export { errorResponses, jsonBody, jsonResponse } from './openapi.ts';
+export { callerSecurity, errorResponses, jsonBody, jsonResponse } from './openapi.ts';
 export { cryptoRng, type Rng, randomId, seededRng } from './random.ts';
 export { requestHeader } from './request-header.ts';
 export { parleyVersion } from './version.ts';

@@ -31,3 +31,6 @@ export function errorResponses(...statuses: number[]) {
     ]),
   );
 }
+
+/** Routes that need a caller: an API key or an RFC 9421 signed request (schemes registered by the gateway). */
+export const callerSecurity: Array<Record<string, string[]>> = [{ apiKey: [] }, { httpSignature: [] }];
