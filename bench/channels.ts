@@ -93,7 +93,7 @@ export async function channelsBench(
   for (let i = 0; i < 50; i++) paidRequest();
   const unpaidUs = time(requests, unpaidRequest);
   const paidUs = time(requests, paidRequest);
-  const meterOnly = new Meter(channels, channel.id, 0n, 10n ** 30n, costOf);
+  const meterOnly = new Meter(channels, channel.id, 10n ** 30n, costOf);
   const tokenNs = (time(200_000, () => meterOnly.admit()) * 1000) / 1;
   report('channels', {
     what: `metered request of ${tokensPerRequest} tokens: voucher check + per-token metering + signed receipt, durable on a SQLite file`,

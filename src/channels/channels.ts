@@ -38,6 +38,8 @@ export class ChannelService {
   readonly network: string;
   /** Statements of the per-request path (voucher, receipt), prepared once on first use. */
   private readonly sql;
+  /** Per channel, what requests in flight in this process hold of its authorization. */
+  private readonly held = new Map<string, bigint>();
 
   constructor(private readonly deps: ChannelDeps) {
     this.network = bytesToHex(deps.signer.publicKey);
@@ -165,14 +167,45 @@ export class ChannelService {
 
   /**
    * Records what metering consumed, as a gateway-signed receipt, durably and only up to what the
-   * payer authorized. Returns the receipt the client gets back.
+   * payer authorized. `charged` is the channel's new cumulative total. Returns the client's receipt.
    */
   charge(id: string, charged: bigint, requestId?: string): Receipt {
+    return this.receipted(id, () => charged, requestId);
+  }
+
+  /** Like `charge`, adding `amount` to whatever the channel has charged so far (requests in parallel). */
+  chargeMore(id: string, amount: bigint, requestId?: string): Receipt {
+    return this.receipted(id, (current) => current + amount, requestId);
+  }
+
+  /**
+   * Holds, for one request, whatever the channel's authorization leaves beyond what is charged and
+   * what other requests in flight hold, so parallel requests on one channel never together admit
+   * more than the payer signed. Returns the amount held; give it back with `release`.
+   */
+  hold(id: string): bigint {
+    const channel = this.sql.byId().get({ id });
+    if (!channel) throw channelError('CHANNEL_NOT_FOUND', { id });
+    const held = this.held.get(id) ?? 0n;
+    const free = BigInt(channel.authorized) - BigInt(channel.charged) - held;
+    const amount = free > 0n ? free : 0n;
+    this.held.set(id, held + amount);
+    return amount;
+  }
+
+  release(id: string, amount: bigint): void {
+    const left = (this.held.get(id) ?? 0n) - amount;
+    if (left > 0n) this.held.set(id, left);
+    else this.held.delete(id);
+  }
+
+  private receipted(id: string, next: (charged: bigint) => bigint, requestId?: string): Receipt {
     const now = this.deps.clock.now();
     return this.deps.orm.transaction(
       () => {
         const channel = this.sql.byId().get({ id });
         if (!channel) throw channelError('CHANNEL_NOT_FOUND', { id });
+        const charged = next(BigInt(channel.charged));
         if (charged > BigInt(channel.authorized) || charged < BigInt(channel.charged)) {
           throw channelError('VOUCHER_BELOW_CHARGED', {
             charged: charged.toString(),
@@ -198,7 +231,6 @@ export class ChannelService {
     );
   }
 
-  /** Cooperative close: the payer signs a final state; the gateway countersigns and settles at once. */
   closeCooperatively(state: SignedState): { channel: ChannelView; gatewaySignature: string } {
     const channel = this.usable(state.channelId);
     if (!state.final)

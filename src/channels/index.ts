@@ -18,5 +18,6 @@ export {
   type SignedState,
   signedStateSchema,
   stateBytes,
+  stateTag,
 } from './state.ts';
 export { type LedgerReport, verifyLedger } from './verify.ts';

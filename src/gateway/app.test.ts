@@ -102,6 +102,8 @@ describe('errors', () => {
       error: {
         code: 'ROUTE_NOT_FOUND',
         message: expect.any(String),
+        type: 'not_found_error',
+        param: null,
         details: { method: 'POST', path: '/v1/nothing-here' },
       },
     });

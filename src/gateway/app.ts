@@ -4,9 +4,19 @@ import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
-import { channelRoutes, createChannelServices, type FaucetConfig } from '../channels/index.ts';
+import {
+  channelRoutes,
+  createChannelServices,
+  type FaucetConfig,
+  systemAccounts,
+} from '../channels/index.ts';
 import { authenticate, createIdentityServices, identityRoutes } from '../identity/index.ts';
-import { createRouterServices, routerRoutes } from '../router/index.ts';
+import {
+  createRouterServices,
+  type ForwardingConfig,
+  inferenceRoutes,
+  routerRoutes,
+} from '../router/index.ts';
 import { AppError, type Clock, type Rng } from '../shared/index.ts';
 import type { AppEnv } from './context.ts';
 import type { Db } from './database.ts';
@@ -33,6 +43,9 @@ export interface AppDeps {
   startedAt: number;
   corsOrigins: string[];
   maxBodyBytes: number;
+  forwarding: ForwardingConfig;
+  /** How the gateway reaches providers; tests may inject one. */
+  fetch?: typeof fetch;
 }
 
 export type App = OpenAPIHono<AppEnv>;
@@ -132,6 +145,16 @@ export function createApp(deps: AppDeps, services: Services = createServices(dep
   app.route('/', identityRoutes(identity));
   app.route('/', channelRoutes(channels));
   app.route('/', routerRoutes(router));
+  app.route(
+    '/',
+    inferenceRoutes({
+      router,
+      channels: channels.channels,
+      hub: systemAccounts.hub,
+      forwarding: deps.forwarding,
+      ...(deps.fetch ? { fetch: deps.fetch } : {}),
+    }),
+  );
   app.route('/', adminRoutes(deps));
   app.route('/', docsRoutes(app, deps.version));
 

@@ -20,6 +20,10 @@ describe('loadConfig', () => {
       channelExpirySeconds: 2_592_000,
       challengeSeconds: 86_400,
       allowPrivateProviders: false,
+      routingStrategy: 'weighted',
+      upstreamAttempts: 3,
+      upstreamTimeoutMs: 30_000,
+      upstreamDeadlineMs: 60_000,
     });
   });
 

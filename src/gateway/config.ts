@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { routingStrategySchema } from '../router/index.ts';
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -107,6 +108,26 @@ const settings = {
     env: 'PARLEY_MAX_BODY_BYTES',
     allowed: 'a whole number of bytes from 1024 to 1073741824',
     schema: z.coerce.number().int().min(1024).max(1_073_741_824).default(1_048_576),
+  },
+  routingStrategy: {
+    env: 'PARLEY_ROUTING_STRATEGY',
+    allowed: `the default routing strategy: ${routingStrategySchema.options.join(', ')}`,
+    schema: routingStrategySchema.default('weighted'),
+  },
+  upstreamAttempts: {
+    env: 'PARLEY_UPSTREAM_ATTEMPTS',
+    allowed: 'how many providers one request may try, 1 to 10',
+    schema: z.coerce.number().int().min(1).max(10).default(3),
+  },
+  upstreamTimeoutMs: {
+    env: 'PARLEY_UPSTREAM_TIMEOUT_MS',
+    allowed: 'milliseconds a provider has for its first token (and between tokens), 100 to 600000',
+    schema: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  },
+  upstreamDeadlineMs: {
+    env: 'PARLEY_UPSTREAM_DEADLINE_MS',
+    allowed: 'milliseconds all attempts together have before the first token, 100 to 600000',
+    schema: z.coerce.number().int().min(100).max(600_000).default(60_000),
   },
   shutdownTimeoutMs: {
     env: 'PARLEY_SHUTDOWN_TIMEOUT_MS',

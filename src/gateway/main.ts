@@ -69,6 +69,12 @@ export async function runGateway(env: NodeJS.ProcessEnv): Promise<number> {
     startedAt,
     corsOrigins: config.corsOrigins,
     maxBodyBytes: config.maxBodyBytes,
+    forwarding: {
+      defaultStrategy: config.routingStrategy,
+      maxAttempts: config.upstreamAttempts,
+      attemptTimeoutMs: config.upstreamTimeoutMs,
+      deadlineMs: config.upstreamDeadlineMs,
+    },
   };
   const services = createServices(deps);
   const app = createApp(deps, services);

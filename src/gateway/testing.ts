@@ -35,6 +35,7 @@ export function buildTestApp(overrides: Partial<AppDeps> = {}) {
     startedAt: clock.now(),
     corsOrigins: [],
     maxBodyBytes: 4096,
+    forwarding: { defaultStrategy: 'weighted', maxAttempts: 3, attemptTimeoutMs: 2000, deadlineMs: 5000 },
     ...overrides,
   };
   const services = createServices(deps);

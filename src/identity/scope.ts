@@ -10,6 +10,11 @@ export interface ScopedRequest {
   asset?: string;
   /** Atomic units this request may spend. */
   amount?: bigint;
+  /**
+   * The amount comes out of money already locked in escrow (a channel voucher): it is checked against
+   * `max_transaction_value`, but counted toward `max_daily_spend` when it was locked, not again now.
+   */
+  escrowed?: boolean;
 }
 
 /**
@@ -57,7 +62,7 @@ export function enforceScope(scope: Scope, request: ScopedRequest, now: number, 
   if (policy.max_transaction_value !== undefined && request.amount > BigInt(policy.max_transaction_value)) {
     deny('max_transaction_value', policy.max_transaction_value, request.amount.toString());
   }
-  if (policy.max_daily_spend !== undefined) {
+  if (policy.max_daily_spend !== undefined && !request.escrowed) {
     // Identity alone moves no money; the ledger plugs in `spend` before any paid request exists.
     if (!spend)
       throw new Error('max_daily_spend needs the ledger: wire a SpendHistory into the identity services');

@@ -1,39 +1,48 @@
 import type { RouterServices } from './http.ts';
 import type { Candidate } from './pool.ts';
-import { quote } from './pricing.ts';
+import { costOfTokens, type QuoteContext } from './pricing.ts';
 import type { ModelView } from './schemas.ts';
 
 /** What we assume of a provider with no measurements yet: slow enough never to be preferred on speed. */
 const unmeasured = { latencyMs: 1000, ttftMs: 500 };
 
+/** A provider's offer for a model: the routing candidate, where to reach it, and how it prices tokens. */
+export interface Offer {
+  candidate: Candidate;
+  endpoint: string;
+  pricing: QuoteContext;
+  /** Cumulative cost of n output tokens at this provider, fixed for the request. */
+  costOf: (tokens: number) => bigint;
+}
+
 /**
- * The providers serving `model` as routing candidates: price from the pricing engine at each
- * provider's load and TEE, latency and throughput from health (or its heartbeat), status from
- * health and heartbeat, breaker state, and bonded stake.
+ * The providers serving `model` as routing offers: price from the pricing engine at each provider's
+ * load and TEE, latency and throughput from health (or its heartbeat), status from health and
+ * heartbeat, breaker state, and bonded stake.
  */
-export function candidatesFor(services: RouterServices, model: ModelView, asset = 'TNZO'): Candidate[] {
+export function offersFor(services: RouterServices, model: ModelView, asset = 'TNZO'): Offer[] {
   const { registry, health, breakers, stake, oracle } = services;
-  return registry
-    .listProviders()
-    .filter((provider) => provider.models.includes(model.model_id))
-    .map((provider) => {
-      const seen = health.snapshot(provider.id);
-      const priced = quote(
-        {
-          basePricePerToken: BigInt(model.price_per_token),
-          tokens: 1,
-          paramsCount: BigInt(model.parameters),
-          inFlight: provider.inFlight,
-          capacity: provider.capacity,
-          tee: provider.tee !== null,
-          asset,
-        },
-        oracle,
-      );
-      return {
+  const offers: Offer[] = [];
+  for (const provider of registry.listProviders()) {
+    if (!provider.models.includes(model.model_id)) continue;
+    const seen = health.snapshot(provider.id);
+    const pricing: QuoteContext = {
+      basePricePerToken: BigInt(model.price_per_token),
+      paramsCount: BigInt(model.parameters),
+      inFlight: provider.inFlight,
+      capacity: provider.capacity,
+      tee: provider.tee !== null,
+      asset,
+    };
+    const costOf = costOfTokens(pricing, oracle);
+    offers.push({
+      endpoint: provider.endpoint,
+      pricing,
+      costOf,
+      candidate: {
         providerId: provider.id,
         model: model.model_id,
-        pricePerToken: priced.perToken,
+        pricePerToken: costOf(1),
         latencyMs: seen.latencyMs ?? unmeasured.latencyMs,
         ttftMs: seen.ttftMs ?? unmeasured.ttftMs,
         tokensPerSecond: seen.tokensPerSecond ?? provider.tokensPerSecond,
@@ -42,6 +51,32 @@ export function candidatesFor(services: RouterServices, model: ModelView, asset 
         breaker: breakers.state(provider.id),
         tee: provider.tee,
         stake: stake.bonded(provider.id),
-      };
+      },
     });
+  }
+  return offers;
+}
+
+/** The routing candidates for `model` (see `offersFor`). */
+export function candidatesFor(services: RouterServices, model: ModelView, asset = 'TNZO'): Candidate[] {
+  return offersFor(services, model, asset).map((offer) => offer.candidate);
+}
+
+/**
+ * The most output tokens whose cumulative cost fits in `budget`, or undefined when tokens cost
+ * nothing. Uses costOf(n) ≥ n·costOf(1) to bound the search, so it takes a handful of evaluations.
+ */
+export function affordableTokens(costOf: (tokens: number) => bigint, budget: bigint): number | undefined {
+  const one = costOf(1);
+  if (one === 0n) return undefined;
+  let low = Number(budget / (one + 1n));
+  let high = Math.min(Number(budget / one), 1_000_000_000);
+  if (low > high) low = high;
+  // invariant: costOf(low) ≤ budget (or low = 0), costOf(high + 1) > budget
+  while (low < high) {
+    const middle = Math.ceil((low + high) / 2);
+    if (costOf(middle) <= budget) low = middle;
+    else high = middle - 1;
+  }
+  return low;
 }

@@ -17,6 +17,37 @@ export const routerErrors = {
     rpcCode: -32003,
     message: 'Only the identity that registered this provider may do this.',
   },
+  NO_PROVIDER_AVAILABLE: {
+    status: 503,
+    rpcCode: -32013,
+    message: 'No provider can serve this model right now.',
+  },
+  UPSTREAM_FAILED: {
+    status: 502,
+    rpcCode: -32014,
+    message: 'Every provider tried failed to answer; nothing was charged.',
+  },
+  PAYMENT_REQUIRED: {
+    status: 402,
+    rpcCode: -32011,
+    message: 'This model is paid: send a Parley-Voucher header signed over a payment channel.',
+  },
+  PAYMENT_INSUFFICIENT: {
+    status: 402,
+    rpcCode: -32011,
+    message: 'The voucher leaves too little authorized to pay for this request.',
+  },
+  VOUCHER_UNREADABLE: {
+    status: 400,
+    rpcCode: -32602,
+    message: 'The Parley-Voucher header is not base64url of a signed channel state.',
+  },
+  ROUTING_INVALID: { status: 400, rpcCode: -32602, message: 'Unknown routing strategy.' },
+  CHANNEL_NOT_USABLE: {
+    status: 403,
+    rpcCode: -32003,
+    message: 'The voucher must come from a channel the caller pays, opened to the gateway.',
+  },
 } as const;
 
 export const routerError = defineErrors(routerErrors);

@@ -5,7 +5,7 @@ import {
   type IdentityServices,
   requirePrincipal,
 } from '../identity/index.ts';
-import type { Rng } from '../shared/index.ts';
+import type { Clock, Rng } from '../shared/index.ts';
 import { callerSecurity, errorResponses, jsonBody, jsonResponse } from '../shared/index.ts';
 import type { CircuitBreakers } from './circuit-breaker.ts';
 import { routerError } from './errors.ts';
@@ -34,6 +34,7 @@ export interface RouterServices {
   health: HealthTracker;
   breakers: CircuitBreakers;
   rng: Rng;
+  clock: Clock;
   identity: IdentityServices;
 }
 

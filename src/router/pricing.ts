@@ -195,11 +195,23 @@ interface Terms {
   baseAsset: string;
 }
 
+/** The size factor per parameter count, remembered: the logarithm is the costly part of a price. */
+const sizeFactors = new Map<bigint, bigint>();
+function cachedSizeFactor(paramsCount: bigint): bigint {
+  let factor = sizeFactors.get(paramsCount);
+  if (factor === undefined) {
+    factor = sizeFactor(paramsCount);
+    if (sizeFactors.size >= 4096) sizeFactors.clear();
+    sizeFactors.set(paramsCount, factor);
+  }
+  return factor;
+}
+
 function termsOf(context: QuoteContext, oracle: PriceOracle): Terms {
   if (context.basePricePerToken < 0n) throw new RangeError('basePricePerToken must not be negative');
   const baseAsset = context.baseAsset ?? 'TNZO';
   return {
-    size: sizeFactor(context.paramsCount),
+    size: cachedSizeFactor(context.paramsCount),
     utilization: utilizationFactor(context.inFlight, context.capacity),
     tee: teeFactor(context.tee),
     rate: oracle.rate(baseAsset, context.asset),

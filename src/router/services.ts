@@ -38,6 +38,7 @@ export function createRouterServices(config: RouterConfig): RouterServices {
     health: new HealthTracker(clock),
     breakers: new CircuitBreakers(clock, config.breaker, config.onBreakerTransition),
     rng,
+    clock,
     identity,
   };
 }

@@ -23,12 +23,41 @@ export class AppError extends Error {
   }
 
   toBody(): ErrorBody {
-    return { error: { code: this.code, message: this.message, details: this.details } };
+    return {
+      error: {
+        code: this.code,
+        message: this.message,
+        type: errorType(this.status),
+        param: paramOf(this.details),
+        details: this.details,
+      },
+    };
   }
 }
 
+/**
+ * `type` and `param` make every Parley error also an OpenAI-shaped one, so OpenAI clients report
+ * them properly; `code` is Parley's stable code.
+ */
 export interface ErrorBody {
-  error: { code: string; message: string; details: ErrorDetails };
+  error: { code: string; message: string; type: string; param: string | null; details: ErrorDetails };
+}
+
+function errorType(status: number): string {
+  if (status === 401) return 'authentication_error';
+  if (status === 402) return 'payment_required';
+  if (status === 403) return 'permission_error';
+  if (status === 404) return 'not_found_error';
+  if (status === 429) return 'rate_limit_error';
+  return status >= 500 ? 'server_error' : 'invalid_request_error';
+}
+
+/** The first invalid field of a validation error, as OpenAI's `param`. */
+function paramOf(details: ErrorDetails): string | null {
+  const issues = details.issues;
+  if (!Array.isArray(issues) || issues.length === 0) return null;
+  const path = (issues[0] as { path?: unknown }).path;
+  return typeof path === 'string' && path !== '' ? path : null;
 }
 
 /**
@@ -48,6 +77,8 @@ export const errorBodySchema = z
     error: z.object({
       code: z.string().meta({ example: 'ROUTE_NOT_FOUND' }),
       message: z.string(),
+      type: z.string().meta({ description: "OpenAI's error type, e.g. invalid_request_error" }),
+      param: z.string().nullable().meta({ description: 'The offending field, when one is' }),
       details: z.record(z.string(), z.unknown()),
     }),
   })

@@ -29,7 +29,13 @@ describe('defineErrors', () => {
     const error = fail('THING_MISSING', { id: 'x' });
     expect(error).toBeInstanceOf(AppError);
     expect(error.toBody()).toEqual({
-      error: { code: 'THING_MISSING', message: 'No such thing.', details: { id: 'x' } },
+      error: {
+        code: 'THING_MISSING',
+        message: 'No such thing.',
+        type: 'not_found_error',
+        param: null,
+        details: { id: 'x' },
+      },
     });
     expect(error.status).toBe(404);
     expect(error.rpcCode).toBe(-32004);

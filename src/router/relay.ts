@@ -1,0 +1,389 @@
+import { createParser } from 'eventsource-parser';
+import { Meter, type Receipt } from '../channels/index.ts';
+import { routerError } from './errors.ts';
+import { type Forwarded, forward, NoUpstreamError } from './forward.ts';
+import { type Admission, type InferenceBody, type InferenceDeps, inferencePaths } from './inference.ts';
+import type { ChatRequest } from './openai-schemas.ts';
+import { Tally } from './tally.ts';
+
+export interface Billing {
+  provider: string;
+  asset: string;
+  price_per_token: string;
+  billed_tokens: number;
+  cost: string;
+  receipt: Receipt | null;
+}
+
+/**
+ * Serves an admitted request: forwards it (always streaming upstream, so every token is metered as
+ * it arrives) with failover, relays or gathers the tokens the caller's budget admits, stops with
+ * `payment_limit` when the next token would cost more than was signed, and ends with a durable,
+ * gateway-signed receipt for exactly what was delivered.
+ */
+export async function serve(
+  deps: InferenceDeps,
+  admission: Admission,
+  body: InferenceBody,
+  requestId: string,
+): Promise<Response> {
+  const { router, channels, forwarding } = deps;
+  const { hold } = admission;
+  const streaming = admission.kind !== 'embedding';
+  let forwarded: Forwarded;
+  try {
+    forwarded = await forward(
+      inferencePaths[admission.kind],
+      upstreamBody(admission, body),
+      admission.offers.map((offer) => ({ providerId: offer.candidate.providerId, endpoint: offer.endpoint })),
+      {
+        breakers: router.breakers,
+        health: router.health,
+        clock: router.clock,
+        maxAttempts: forwarding.maxAttempts,
+        attemptTimeoutMs: forwarding.attemptTimeoutMs,
+        deadlineMs: forwarding.deadlineMs,
+        stream: streaming,
+        ...(deps.fetch ? { fetch: deps.fetch } : {}),
+      },
+    );
+  } catch (error) {
+    if (hold) channels.release(hold.channelId, hold.budget);
+    if (error instanceof NoUpstreamError)
+      throw routerError('UPSTREAM_FAILED', { model: admission.model.model_id, attempts: error.attempts });
+    throw error;
+  }
+  const offer = admission.offers.find((o) => o.candidate.providerId === forwarded.providerId);
+  if (!offer) throw new Error(`forward() chose ${forwarded.providerId}, which was not offered`);
+  const meter = hold ? new Meter(channels, hold.channelId, hold.budget, offer.costOf) : undefined;
+  const headers = {
+    'parley-provider': forwarded.providerId,
+    'parley-asset': admission.asset,
+    'parley-price-per-token': offer.candidate.pricePerToken.toString(),
+  };
+  if (forwarded.status >= 400) {
+    // The provider refused the request itself (4xx): nothing was delivered, nothing is charged.
+    meter?.release();
+    forwarded.finish(true);
+    return new Response(forwarded.body, {
+      status: forwarded.status,
+      headers: { ...headers, 'content-type': forwarded.headers.get('content-type') ?? 'application/json' },
+    });
+  }
+  let freeTokens = 0;
+  const admit = meter
+    ? (tokens: number) => meter.admit(tokens)
+    : (tokens: number) => {
+        freeTokens += tokens;
+        return true;
+      };
+  const bill = (): Billing => {
+    const receipt = meter ? meter.receipt(requestId) : null;
+    return {
+      provider: forwarded.providerId,
+      asset: admission.asset,
+      price_per_token: offer.candidate.pricePerToken.toString(),
+      billed_tokens: meter ? meter.admitted : freeTokens,
+      cost: (meter?.charged ?? 0n).toString(),
+      receipt,
+    };
+  };
+  if (admission.kind === 'embedding') return embeddingResponse(forwarded, admit, bill, headers, meter);
+  const wantStream = 'stream' in body && body.stream === true;
+  const tally = new Tally(admission.kind, admit, !wantStream);
+  const context: RelayContext = {
+    admission,
+    forwarded,
+    tally,
+    bill,
+    idleTimeoutMs: forwarding.attemptTimeoutMs,
+    includeUsage: wantStream && (body as ChatRequest).stream_options?.include_usage === true,
+    clientCap: clientCap(body),
+  };
+  if (wantStream) return new Response(streamTokens(context), { headers: { ...headers, ...sseHeaders } });
+  const outcome = await drain(context);
+  if (outcome.error) {
+    // Nothing reached the caller, so nothing is charged.
+    meter?.release();
+    throw routerError('UPSTREAM_FAILED', {
+      model: admission.model.model_id,
+      provider: forwarded.providerId,
+      reason: 'the provider failed before finishing',
+    });
+  }
+  const billing = bill();
+  return Response.json(completionBody(context, billing), {
+    headers: { ...headers, 'parley-receipt': encodeReceipt(billing.receipt) },
+  });
+}
+
+const sseHeaders = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache',
+  'x-accel-buffering': 'no',
+};
+
+interface RelayContext {
+  admission: Admission;
+  forwarded: Forwarded;
+  tally: Tally;
+  bill: () => Billing;
+  idleTimeoutMs: number;
+  includeUsage: boolean;
+  clientCap: number | undefined;
+}
+
+function clientCap(body: InferenceBody): number | undefined {
+  const cap =
+    ('max_completion_tokens' in body ? body.max_completion_tokens : undefined) ??
+    ('max_tokens' in body ? body.max_tokens : undefined);
+  return typeof cap === 'number' ? cap : undefined;
+}
+
+/** The request as the provider gets it: streamed with usage, capped at what the voucher pays for. */
+function upstreamBody(admission: Admission, body: InferenceBody): Record<string, unknown> {
+  const { routing: _routing, ...rest } = body as InferenceBody & { routing?: unknown };
+  if (admission.kind === 'embedding') return rest;
+  const { max_completion_tokens: _m, ...request } = rest as Record<string, unknown>;
+  const cap = clientCap(body);
+  const limit =
+    admission.tokenCap === undefined
+      ? cap
+      : cap === undefined
+        ? admission.tokenCap
+        : Math.min(cap, admission.tokenCap);
+  return {
+    ...request,
+    stream: true,
+    stream_options: { include_usage: true },
+    ...(limit !== undefined ? { max_tokens: limit } : {}),
+  };
+}
+
+type Outcome = { error?: unknown };
+
+/**
+ * Pulls upstream events through the tally until the stream ends, the budget runs out or the provider
+ * fails; `emit` gets each frame to relay. A provider silent for `idleTimeoutMs` counts as failed.
+ */
+async function pump(
+  context: RelayContext,
+  emit: (frame: string) => void,
+  cancelled: () => boolean,
+): Promise<Outcome> {
+  const { forwarded, tally } = context;
+  const body = forwarded.body;
+  if (!body) return { error: { message: 'the provider sent no body' } };
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let outcome: Outcome | undefined;
+  let ended = false;
+  const parser = createParser({
+    onEvent(event) {
+      if (outcome || ended) return;
+      const verdict = tally.read(event.data);
+      if (verdict.kind === 'relay') emit(verdict.frame);
+      else if (verdict.kind === 'done') ended = true;
+      else if (verdict.kind === 'limit') {
+        tally.finishReason = 'payment_limit';
+        outcome = {};
+      } else if (verdict.kind === 'error') outcome = { error: verdict.error };
+    },
+  });
+  const idle = setTimeout(() => {
+    outcome ??= { error: { message: `the provider sent nothing for ${context.idleTimeoutMs} ms` } };
+    void reader.cancel();
+  }, context.idleTimeoutMs);
+  try {
+    while (!outcome && !ended && !cancelled()) {
+      const next = await reader.read();
+      if (next.done) break;
+      idle.refresh();
+      parser.feed(decoder.decode(next.value, { stream: true }));
+    }
+  } catch (error) {
+    outcome ??= { error: { message: `the provider's stream broke: ${(error as Error).message}` } };
+  } finally {
+    clearTimeout(idle);
+  }
+  if (!outcome && !ended && !cancelled() && tally.finishReason === null)
+    outcome = { error: { message: 'the provider ended the stream before finishing' } };
+  if (outcome || cancelled() || !ended) void reader.cancel().catch(() => {});
+  const failed = outcome?.error !== undefined;
+  forwarded.finish(!failed, tally.tokens);
+  if (!failed) settleUsage(context);
+  return outcome ?? {};
+}
+
+/** Reconciles with the provider's own count, and names a stop at the payment cap `payment_limit`. */
+function settleUsage(context: RelayContext) {
+  const { tally, admission } = context;
+  const reported = tally.usage?.completion_tokens;
+  if (reported !== undefined && tally.finishReason !== 'payment_limit') tally.reconcile(reported);
+  const cappedByPayment =
+    admission.tokenCap !== undefined &&
+    (context.clientCap === undefined || admission.tokenCap < context.clientCap);
+  if (tally.finishReason === 'length' && cappedByPayment && tally.tokens >= (admission.tokenCap ?? 0))
+    tally.finishReason = 'payment_limit';
+}
+
+function drain(context: RelayContext): Promise<Outcome> {
+  return pump(
+    context,
+    () => {},
+    () => false,
+  );
+}
+
+function streamTokens(context: RelayContext): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  let cancelled = false;
+  return new ReadableStream<Uint8Array>({
+    async start(controller) {
+      const emit = (frame: string) => {
+        if (!cancelled) controller.enqueue(encoder.encode(frame));
+      };
+      const outcome = await pump(context, emit, () => cancelled);
+      let billing: Billing | undefined;
+      try {
+        billing = context.bill();
+      } catch (error) {
+        outcome.error ??= { message: `could not write the receipt: ${(error as Error).message}` };
+      }
+      if (cancelled) return;
+      if (billing)
+        emit(`data: ${JSON.stringify(finalChunk(context, billing, outcome.error !== undefined))}\n\n`);
+      if (outcome.error !== undefined) {
+        emit(`data: ${JSON.stringify({ error: upstreamError(context, outcome.error) })}\n\n`);
+      } else {
+        if (context.includeUsage) emit(`data: ${JSON.stringify(usageChunk(context))}\n\n`);
+        emit('data: [DONE]\n\n');
+      }
+      controller.close();
+    },
+    cancel() {
+      cancelled = true;
+    },
+  });
+}
+
+function upstreamError(context: RelayContext, cause: unknown) {
+  return {
+    code: 'UPSTREAM_FAILED',
+    type: 'server_error',
+    param: null,
+    message: `The provider failed mid-stream; you are charged only for the ${context.tally.tokens} tokens delivered.`,
+    details: { provider: context.forwarded.providerId, cause },
+  };
+}
+
+function usageOf(context: RelayContext) {
+  const prompt = context.tally.usage?.prompt_tokens ?? 0;
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: context.tally.tokens,
+    total_tokens: prompt + context.tally.tokens,
+  };
+}
+
+function envelope(context: RelayContext, object: string) {
+  const { tally, admission } = context;
+  return {
+    id: tally.id || `parley-${Date.now()}`,
+    object,
+    created: tally.created || Math.floor(Date.now() / 1000),
+    model: tally.model || admission.model.model_id,
+    ...(tally.systemFingerprint ? { system_fingerprint: tally.systemFingerprint } : {}),
+  };
+}
+
+function finalChunk(context: RelayContext, billing: Billing, failed: boolean) {
+  const chat = context.admission.kind === 'chat';
+  const finish = failed ? null : context.tally.finishReason;
+  return {
+    ...envelope(context, chat ? 'chat.completion.chunk' : 'text_completion'),
+    choices: [
+      chat
+        ? { index: 0, delta: {}, logprobs: null, finish_reason: finish }
+        : { index: 0, text: '', logprobs: null, finish_reason: finish },
+    ],
+    parley: billing,
+  };
+}
+
+function usageChunk(context: RelayContext) {
+  const chat = context.admission.kind === 'chat';
+  return {
+    ...envelope(context, chat ? 'chat.completion.chunk' : 'text_completion'),
+    choices: [],
+    usage: usageOf(context),
+  };
+}
+
+function completionBody(context: RelayContext, billing: Billing) {
+  const { tally } = context;
+  const chat = context.admission.kind === 'chat';
+  const logprobs = tally.sawLogprobs
+    ? chat
+      ? { content: tally.logprobs.content }
+      : {
+          tokens: tally.logprobs.tokens,
+          token_logprobs: tally.logprobs.token_logprobs,
+          top_logprobs: tally.logprobs.top_logprobs,
+          text_offset: tally.logprobs.text_offset,
+        }
+    : null;
+  const choice = chat
+    ? {
+        index: 0,
+        message: { role: 'assistant', content: tally.text },
+        logprobs,
+        finish_reason: tally.finishReason,
+      }
+    : { index: 0, text: tally.text, logprobs, finish_reason: tally.finishReason };
+  return {
+    ...envelope(context, chat ? 'chat.completion' : 'text_completion'),
+    choices: [choice],
+    usage: usageOf(context),
+    parley: billing,
+  };
+}
+
+export function encodeReceipt(receipt: Receipt | null): string {
+  return receipt ? Buffer.from(JSON.stringify(receipt)).toString('base64url') : '';
+}
+
+/** Embeddings: one JSON answer, billed per input token the provider reports. */
+async function embeddingResponse(
+  forwarded: Forwarded,
+  admit: (tokens: number) => boolean,
+  bill: () => Billing,
+  headers: Record<string, string>,
+  meter: Meter | undefined,
+): Promise<Response> {
+  let answer: { usage?: { prompt_tokens?: number } } & Record<string, unknown>;
+  try {
+    answer = (await new Response(forwarded.body).json()) as typeof answer;
+  } catch {
+    forwarded.finish(false);
+    meter?.release();
+    throw routerError('UPSTREAM_FAILED', {
+      provider: forwarded.providerId,
+      reason: 'the answer was not JSON',
+    });
+  }
+  const tokens = answer.usage?.prompt_tokens ?? 0;
+  forwarded.finish(true, tokens);
+  if (tokens > 0 && !admit(tokens)) {
+    meter?.release();
+    throw routerError('PAYMENT_INSUFFICIENT', {
+      tokens,
+      reason: 'the voucher does not cover the input tokens',
+    });
+  }
+  const billing = bill();
+  return Response.json(
+    { ...answer, parley: billing },
+    { headers: { ...headers, 'parley-receipt': encodeReceipt(billing.receipt) } },
+  );
+}
