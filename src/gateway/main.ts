@@ -1,12 +1,23 @@
 import { mkdirSync } from 'node:fs';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
+import { probeProviders } from '../router/index.ts';
 import { cryptoRng, parleyVersion, systemClock } from '../shared/index.ts';
-import { createApp, createServices } from './app.ts';
+import { createApp, createServices, type Services } from './app.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { migrateDatabase, openDatabase } from './database.ts';
 import { loadOrCreateAdminToken, loadOrCreateGatewayKey, loadOrCreateWalletKey } from './secrets.ts';
 import { listen } from './server.ts';
 import { gatewayBoots } from './tables.ts';
+
+export interface StartedGateway {
+  url: string;
+  port: number;
+  services: Services;
+  logger: Logger;
+  adminToken: string;
+  /** Stops the sweeper, drains the server (up to the shutdown timeout) and closes the database. */
+  close(): Promise<void>;
+}
 
 /**
  * The composition root: reads the environment, opens and migrates the database, loads the gateway's
@@ -23,6 +34,24 @@ export async function runGateway(env: NodeJS.ProcessEnv): Promise<number> {
     }
     throw error;
   }
+  let gateway: StartedGateway;
+  try {
+    gateway = await startGateway(config);
+  } catch (error) {
+    process.stderr.write(`parley: ${(error as Error).message}\n`);
+    return 1;
+  }
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  gateway.logger.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'shutting down');
+  await gateway.close();
+  return 0;
+}
+
+/** Starts a gateway from a parsed configuration; rejects with a one-line reason when it cannot listen. */
+export async function startGateway(config: Config): Promise<StartedGateway> {
   // Log lines are batched into 4 KiB writes instead of one syscall each, flushed every second and
   // before exit, so a quiet gateway's logs are never more than a second late.
   const logDestination = pino.destination({ dest: 1, minLength: 4096, sync: false });
@@ -90,31 +119,40 @@ export async function runGateway(env: NodeJS.ProcessEnv): Promise<number> {
     }
   }, 30_000);
   sweeper.unref();
+  // Active health checks, so idle providers still move between statuses.
+  const prober = setInterval(() => {
+    probeProviders(services.router, { timeoutMs: 5000 }).catch((err) =>
+      logger.error({ err }, 'provider probes failed'),
+    );
+  }, 30_000);
+  prober.unref();
 
   let server: Awaited<ReturnType<typeof listen>>;
   try {
     server = await listen(app, config.host, config.port);
   } catch (error) {
+    clearInterval(sweeper);
+    clearInterval(prober);
     db.close();
-    process.stderr.write(`parley: ${(error as Error).message}\n`);
-    return 1;
+    throw error;
   }
-  logger.info(
-    { url: `http://${config.host}:${server.port}`, dataDir: config.dataDir, version: parleyVersion },
-    'gateway listening',
-  );
+  const url = `http://${config.host}:${server.port}`;
+  logger.info({ url, dataDir: config.dataDir, version: parleyVersion }, 'gateway listening');
   logDestination.flushSync();
-
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
-  });
-  logger.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'shutting down');
-  clearInterval(sweeper);
-  await server.close(config.shutdownTimeoutMs);
-  db.close();
-  logger.info('stopped');
-  clearInterval(logFlusher);
-  logDestination.flushSync();
-  return 0;
+  return {
+    url,
+    port: server.port,
+    services,
+    logger,
+    adminToken: adminToken.value,
+    async close() {
+      clearInterval(sweeper);
+      clearInterval(prober);
+      await server.close(config.shutdownTimeoutMs);
+      db.close();
+      logger.info('stopped');
+      clearInterval(logFlusher);
+      logDestination.flushSync();
+    },
+  };
 }

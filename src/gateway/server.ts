@@ -1,7 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import type { App } from './app.ts';
 
 export interface RunningServer {
   port: number;
@@ -10,7 +9,11 @@ export interface RunningServer {
 }
 
 /** Listens on host:port; rejects with a one-line reason (such as a port in use) instead of crashing. */
-export function listen(app: App, host: string, port: number): Promise<RunningServer> {
+export function listen(
+  app: { fetch: Parameters<typeof serve>[0]['fetch'] },
+  host: string,
+  port: number,
+): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, hostname: host, port }) as Server;
     server.once('error', (error: NodeJS.ErrnoException) => {

@@ -34,6 +34,7 @@ export {
   quote,
   StaticPriceOracle,
 } from './pricing.ts';
+export { type ProbeResult, probeProviders } from './probe.ts';
 export { ModelRegistry, minimumStakeTnzo } from './registry.ts';
 export { createRouterServices, type RouterConfig } from './services.ts';
 export { type SlashReason, StakeService, slashingPolicy, stakeAccount, unbondingMs } from './stake.ts';
