@@ -13,9 +13,28 @@ export interface LoadResult {
   non2xx: number;
 }
 
+export interface LoadRequest {
+  method?: 'GET' | 'POST';
+  body?: string;
+  headers?: Record<string, string>;
+}
+
 /** Drives `url` with autocannon for `seconds` over `connections` keep-alive connections. */
-export async function load(url: string, seconds: number, connections = 32): Promise<LoadResult> {
-  const result = await autocannon({ url, connections, duration: seconds, pipelining: 1 });
+export async function load(
+  url: string,
+  seconds: number,
+  connections = 32,
+  request: LoadRequest = {},
+): Promise<LoadResult> {
+  const result = await autocannon({
+    url,
+    connections,
+    duration: seconds,
+    pipelining: 1,
+    ...(request.method ? { method: request.method } : {}),
+    ...(request.body ? { body: request.body } : {}),
+    ...(request.headers ? { headers: request.headers } : {}),
+  });
   return {
     requestsPerSecond: Math.round(result.requests.average),
     latencyP50Ms: result.latency.p50,

@@ -1,6 +1,7 @@
 import { channelsBench } from './channels.ts';
 import { gatewayOverhead } from './gateway-overhead.ts';
 import { identityBench } from './identity.ts';
+import { inferenceBench } from './inference.ts';
 import { routerBench } from './router.ts';
 
 /** `npm run bench [-- name ...]`: runs the named benchmarks (all by default), one JSON line each. */
@@ -9,6 +10,7 @@ const benchmarks: Record<string, () => Promise<void>> = {
   identity: () => identityBench(),
   channels: () => channelsBench(),
   router: () => routerBench(),
+  inference: () => inferenceBench(),
 };
 
 const requested = process.argv.slice(2);

@@ -86,6 +86,13 @@ export class ChannelService {
     return channelView(this.network, this.settleIfDue(this.row(id)));
   }
 
+  /** Who pays whom in which asset, and what is charged: a quick read for the request path. */
+  parties(id: string): { payer: string; payee: string; asset: string; charged: bigint } {
+    const row = this.sql.byId().get({ id });
+    if (!row) throw channelError('CHANNEL_NOT_FOUND', { id });
+    return { payer: row.payerDid, payee: row.payee, asset: row.asset, charged: BigInt(row.charged) };
+  }
+
   states(id: string): SignedState[] {
     this.row(id);
     return this.deps.orm

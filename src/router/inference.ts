@@ -90,9 +90,9 @@ export function admit(deps: InferenceDeps, call: InferenceCall, model: ModelView
   const { principal } = call;
   const priced = BigInt(model.price_per_token) > 0n;
   const voucher = call.voucher && priced ? readVoucher(call.voucher) : undefined;
-  const channel = voucher ? channels.get(voucher.channelId) : undefined;
+  const channel = voucher ? channels.parties(voucher.channelId) : undefined;
   if (channel && ((!principal.admin && channel.payer !== principal.did) || channel.payee !== deps.hub)) {
-    throw routerError('CHANNEL_NOT_USABLE', { channelId: channel.id, payee: channel.payee });
+    throw routerError('CHANNEL_NOT_USABLE', { channelId: voucher?.channelId, payee: channel.payee });
   }
   const asset = channel?.asset ?? 'TNZO';
   const policy = principal.admin ? {} : principal.scope.policy;
@@ -104,7 +104,7 @@ export function admit(deps: InferenceDeps, call: InferenceCall, model: ModelView
         ? {
             paymentProtocol: 'parley-channel',
             asset,
-            amount: BigInt(voucher.cumulativeAmount) - BigInt(channel.charged),
+            amount: BigInt(voucher.cumulativeAmount) - channel.charged,
             escrowed: true,
           }
         : {}),
@@ -114,7 +114,7 @@ export function admit(deps: InferenceDeps, call: InferenceCall, model: ModelView
   if (!channel || !voucher) return { kind: call.kind, model, offers, asset };
 
   channels.acceptVoucher(voucher);
-  const hold = { channelId: channel.id, asset, budget: channels.hold(channel.id) };
+  const hold = { channelId: voucher.channelId, asset, budget: channels.hold(voucher.channelId) };
   const caps = offers.map((offer) => affordableTokens(offer.costOf, hold.budget));
   const tokenCap = caps.reduce<number | undefined>(
     (least, cap) => (cap === undefined ? least : least === undefined ? cap : Math.min(least, cap)),

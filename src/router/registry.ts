@@ -47,9 +47,24 @@ const modelView = (row: ModelRow): ModelView => ({
   created_at: row.createdAt.toISOString(),
 });
 
+/**
+ * How long a read of the registry may be reused on the request path. Writes through this registry
+ * invalidate at once; the window only bounds how late another process's writes are seen.
+ */
+const cacheMs = 1000;
+
 /** The model and provider registry: what is served, by whom, where, on what hardware. */
 export class ModelRegistry {
+  private providersCache: { at: number; views: ProviderView[] } | undefined;
+  private readonly modelCache = new Map<string, { at: number; view: ModelView }>();
+
   constructor(private readonly deps: ModelRegistryDeps) {}
+
+  /** Forgets cached reads; every write calls it. */
+  private invalidate() {
+    this.providersCache = undefined;
+    this.modelCache.clear();
+  }
 
   registerModel(publisher: string, input: z.output<typeof registerModelSchema>): ModelView {
     const { orm, clock, registry } = this.deps;
@@ -75,6 +90,7 @@ export class ModelRegistry {
       createdAt: new Date(clock.now()),
     };
     orm.insert(models).values(row).run();
+    this.invalidate();
     return modelView(row);
   }
 
@@ -114,9 +130,15 @@ export class ModelRegistry {
   }
 
   model(id: string): ModelView {
+    const now = this.deps.clock.now();
+    const cached = this.modelCache.get(id);
+    if (cached && now - cached.at < cacheMs) return cached.view;
     const row = this.deps.orm.select().from(models).where(eq(models.id, id)).get();
     if (!row) throw routerError('MODEL_NOT_FOUND', { model_id: id });
-    return modelView(row);
+    const view = modelView(row);
+    if (this.modelCache.size >= 10_000) this.modelCache.clear();
+    this.modelCache.set(id, { at: now, view });
+    return view;
   }
 
   /** Registers a provider node for its identity; its endpoint must not point into our network. */
@@ -152,6 +174,7 @@ export class ModelRegistry {
         .values(input.models.map((modelId) => ({ providerId: id, modelId })))
         .run();
     });
+    this.invalidate();
     return this.provider(id);
   }
 
@@ -167,6 +190,7 @@ export class ModelRegistry {
       })
       .where(eq(providers.id, id))
       .run();
+    this.invalidate();
     return this.provider(id);
   }
 
@@ -178,6 +202,7 @@ export class ModelRegistry {
       .set({ bannedAt: new Date(this.deps.clock.now()), banReason: reason })
       .where(eq(providers.id, id))
       .run();
+    this.invalidate();
     return this.provider(id);
   }
 
@@ -185,13 +210,18 @@ export class ModelRegistry {
     return this.providerView(this.providerRow(id));
   }
 
+  /** Every provider, read at most once a second (the routing hot path calls this per request). */
   listProviders(): ProviderView[] {
-    return this.deps.orm
+    const now = this.deps.clock.now();
+    if (this.providersCache && now - this.providersCache.at < cacheMs) return this.providersCache.views;
+    const views = this.deps.orm
       .select()
       .from(providers)
       .orderBy(asc(providers.id))
       .all()
       .map((row) => this.providerView(row));
+    this.providersCache = { at: now, views };
+    return views;
   }
 
   private providerRow(id: string): ProviderRow {
