@@ -1,0 +1,104 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import { z } from 'zod';
+import { signChannelState, voucherHeader } from '../channels/index.ts';
+import { generateDidKey } from '../identity/index.ts';
+import { GatewayClient, GatewayError } from '../provider/gateway-client.ts';
+
+/** An agent's credentials for one gateway: identity key, API key and its payment channel. */
+export const agentFileSchema = z.object({
+  gateway: z.url(),
+  did: z.string(),
+  didKey: z.string(),
+  secretKey: z.string().regex(/^[0-9a-f]{64}$/),
+  apiKey: z.string(),
+  channelId: z.string(),
+});
+export type AgentFile = z.infer<typeof agentFileSchema>;
+
+export function readAgentFile(path: string): AgentFile {
+  return agentFileSchema.parse(JSON.parse(readFileSync(path, 'utf8')));
+}
+
+interface ChannelState {
+  id: string;
+  nonce: number;
+  charged: string;
+  network: string;
+  status: string;
+}
+
+/**
+ * Makes sure an agent exists on the gateway with money to spend: reuses the file when the gateway
+ * still knows the identity and its channel is open; otherwise registers a new identity, draws from
+ * the faucet, opens a channel of `deposit` and creates an API key. Writes the file (owner-only).
+ */
+export async function ensureAgent(path: string, gatewayUrl: string, deposit: bigint): Promise<AgentFile> {
+  if (existsSync(path)) {
+    const saved = agentFileSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
+    if (saved.success && saved.data.gateway === gatewayUrl) {
+      const client = clientFor(saved.data);
+      const channel = await client
+        .get<ChannelState>(`/v1/channels/${saved.data.channelId}`)
+        .catch(() => undefined);
+      if (channel?.status === 'open') return saved.data;
+      if (channel) {
+        const reopened = { ...saved.data, channelId: (await openChannel(client, deposit)).id };
+        write(path, reopened);
+        return reopened;
+      }
+    }
+  }
+  const key = generateDidKey();
+  const client = new GatewayClient(gatewayUrl, { didKey: key.did, secretKey: key.secretKey });
+  const did = await client.registerIdentity(['inference']);
+  await client.post('/v1/faucet');
+  const channel = await openChannel(client, deposit);
+  const { secret } = await client.post<{ secret: string }>('/v1/api-keys', { name: 'demo' });
+  const agent: AgentFile = {
+    gateway: gatewayUrl,
+    did,
+    didKey: key.did,
+    secretKey: bytesToHex(key.secretKey),
+    apiKey: secret,
+    channelId: channel.id,
+  };
+  write(path, agent);
+  return agent;
+}
+
+/**
+ * A fresh `Parley-Voucher` for the agent's channel: the next nonce, authorizing `amount` more than
+ * the channel has charged so far.
+ */
+export async function nextVoucher(agent: AgentFile, amount: bigint): Promise<string> {
+  const client = clientFor(agent);
+  const channel = await client.get<ChannelState>(`/v1/channels/${agent.channelId}`);
+  if (channel.status !== 'open')
+    throw new GatewayError(409, 'CHANNEL_NOT_OPEN', `channel ${channel.id} is ${channel.status}`);
+  const state = {
+    channelId: channel.id,
+    nonce: channel.nonce + 1,
+    cumulativeAmount: (BigInt(channel.charged) + amount).toString(),
+    final: false,
+  };
+  return voucherHeader(
+    signChannelState(channel.network, state, `${agent.did}#key-1`, hexToBytes(agent.secretKey)),
+  );
+}
+
+function clientFor(agent: AgentFile) {
+  return new GatewayClient(
+    agent.gateway,
+    { didKey: agent.didKey, secretKey: hexToBytes(agent.secretKey) },
+    agent.did,
+  );
+}
+
+function openChannel(client: GatewayClient, deposit: bigint) {
+  return client.post<{ id: string }>('/v1/channels', { asset: 'TNZO', deposit: deposit.toString() });
+}
+
+function write(path: string, agent: AgentFile) {
+  writeFileSync(path, `${JSON.stringify(agent, null, 2)}\n`, { mode: 0o600 });
+}
