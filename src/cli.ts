@@ -55,6 +55,89 @@ const commands: Record<string, Command> = {
       return runLedgerVerify(env);
     },
   },
+  provider: {
+    summary:
+      'Serve a GGUF model with llama.cpp behind an OpenAI-compatible API and register it with a gateway',
+    usage:
+      'parley provider (--model PATH | --generate PRESET | --model-url URL --sha256 HEX) [--gateway URL] …',
+    details: () => 'Run with --help for every option.',
+    run: async (args) => {
+      const { runProvider } = await import('./provider/main.ts');
+      return runProvider(args);
+    },
+  },
+  demo: {
+    summary:
+      'Gateway + in-process provider on a generated model + a funded demo agent (what `npm start` runs)',
+    usage: 'parley demo   (same environment as `parley gateway`)',
+    run: async (args, env) => {
+      parseArgs({ args, options: {} });
+      const { runDemo } = await import('./demo/main.ts');
+      return runDemo(env);
+    },
+  },
+  voucher: {
+    summary: "Sign the next Parley-Voucher for an agent's channel and print it (for curl)",
+    usage:
+      'parley voucher --agent FILE --amount TNZO   (e.g. --amount 0.01; FILE as written by `parley demo`)',
+    run: async (args) => {
+      const { values } = parseArgs({
+        args,
+        options: { agent: { type: 'string' }, amount: { type: 'string' } },
+      });
+      if (!values.agent || !values.amount || !/^\d+(\.\d{1,18})?$/.test(values.amount)) {
+        process.stderr.write(
+          'parley voucher: give --agent FILE and --amount TNZO (a decimal such as 0.01)\n',
+        );
+        return 2;
+      }
+      const { nextVoucher, readAgentFile } = await import('./demo/agent.ts');
+      const { parseUnits } = await import('./shared/index.ts');
+      try {
+        process.stdout.write(
+          `${await nextVoucher(readAgentFile(values.agent), parseUnits(values.amount, 18))}\n`,
+        );
+        return 0;
+      } catch (error) {
+        process.stderr.write(`parley voucher: ${(error as Error).message}\n`);
+        return 1;
+      }
+    },
+  },
+  model: {
+    summary: 'Model tools: `parley model generate` writes a deterministic random GGUF model',
+    usage: 'parley model generate --preset tiny|demo|200m-f16|1b-q8_0 [--seed N] --out FILE',
+    run: async (args) => {
+      const { values, positionals } = parseArgs({
+        args,
+        allowPositionals: true,
+        options: {
+          preset: { type: 'string', default: 'tiny' },
+          seed: { type: 'string', default: '1' },
+          out: { type: 'string' },
+        },
+      });
+      const { randomModelPresets, writeRandomModel } = await import('./provider/gguf/index.ts');
+      const preset = values.preset as keyof typeof randomModelPresets;
+      if (
+        positionals[0] !== 'generate' ||
+        !values.out ||
+        !(preset in randomModelPresets) ||
+        !/^\d+$/.test(values.seed)
+      ) {
+        process.stderr.write(
+          `parley model: usage: parley model generate --preset ${Object.keys(randomModelPresets).join('|')} [--seed N] --out FILE\n`,
+        );
+        return 2;
+      }
+      const model = writeRandomModel(values.out, {
+        ...randomModelPresets[preset],
+        seed: Number(values.seed),
+      });
+      process.stdout.write(`${JSON.stringify(model)}\n`);
+      return 0;
+    },
+  },
   version: {
     summary: 'Print the version',
     usage: 'parley version',

@@ -1,0 +1,13 @@
+export { engineError, engineErrors } from './errors.ts';
+export { createLlamaEngine, type GpuOption, type LlamaEngineOptions } from './llama-engine.ts';
+export type {
+  ChatMessage,
+  EngineModel,
+  EngineStats,
+  FinishReason,
+  GeneratedToken,
+  GenerationRequest,
+  GenerationResult,
+  InferenceEngine,
+  TokenAlternative,
+} from './types.ts';

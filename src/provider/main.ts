@@ -1,0 +1,174 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { readKeyFile, writeNewKeyFile } from '../identity/index.ts';
+import { parleyVersion } from '../shared/index.ts';
+import { createProgressWriter, downloadModel } from './download/index.ts';
+import { createLlamaEngine } from './engine/index.ts';
+import { randomModelPresets, writeRandomModel } from './gguf/index.ts';
+import { startProviderNode } from './node.ts';
+
+export const providerUsage = `parley provider [options]
+
+Serves a GGUF model with llama.cpp (node-llama-cpp; GPU when available) behind an OpenAI-compatible
+API, and registers it with a gateway under the node's own DID.
+
+Model (one of):
+  --model PATH             a GGUF file
+  --generate PRESET        write a random model once (tiny, demo, 200m-f16, 1b-q8_0) into the data dir
+  --model-url URL          download (resumable) into the data dir; needs --sha256
+Options:
+  --sha256 HEX             expected SHA-256 of the weights (checked after download)
+  --seed N                 seed for --generate (default 1)
+  --model-id ID            id to serve and publish (default: the file name without .gguf)
+  --gateway URL            register with this gateway and heartbeat (omit to serve standalone)
+  --host HOST              listen address (default 127.0.0.1)
+  --port PORT              listen port (default 8081; 0 = any free port)
+  --public-url URL         how the gateway reaches this node (default http://HOST:PORT)
+  --data-dir DIR           key, state and models (default ./data/provider)
+  --capacity N             parallel sequences (default 4)
+  --price ATOMIC           TNZO atomic units per token when this node publishes the model (default 1000000000000)
+  --min-stake ATOMIC       minimum stake when publishing (default: the category minimum)
+  --stake ATOMIC           stake to keep bonded from the node's balance (default 0)
+  --gpu MODE               auto, cpu, cuda, vulkan or metal (default auto)
+  --threads N              CPU threads (default: node-llama-cpp's choice)`;
+
+const options = {
+  model: { type: 'string' },
+  generate: { type: 'string' },
+  'model-url': { type: 'string' },
+  sha256: { type: 'string' },
+  seed: { type: 'string', default: '1' },
+  'model-id': { type: 'string' },
+  gateway: { type: 'string' },
+  host: { type: 'string', default: '127.0.0.1' },
+  port: { type: 'string', default: '8081' },
+  'public-url': { type: 'string' },
+  'data-dir': { type: 'string', default: './data/provider' },
+  capacity: { type: 'string', default: '4' },
+  price: { type: 'string', default: '1000000000000' },
+  'min-stake': { type: 'string' },
+  stake: { type: 'string', default: '0' },
+  gpu: { type: 'string', default: 'auto' },
+  threads: { type: 'string' },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ args: string[]; options: typeof options }>>['values'];
+
+/** `parley provider`: resolves to an exit code (2 for bad options, 1 when it cannot start). */
+export async function runProvider(args: string[]): Promise<number> {
+  let values: Values;
+  try {
+    values = parseArgs({ args, options }).values;
+  } catch (error) {
+    process.stderr.write(`parley provider: ${(error as Error).message}\n`);
+    return 2;
+  }
+  const problem = checkOptions(values);
+  if (problem) {
+    process.stderr.write(`parley provider: ${problem}\n`);
+    return 2;
+  }
+  const logger = pino({ base: { service: 'parley-provider' } });
+  const dataDir = resolve(values['data-dir']);
+  mkdirSync(join(dataDir, 'models'), { recursive: true, mode: 0o700 });
+  let node: Awaited<ReturnType<typeof startProviderNode>>;
+  try {
+    const modelPath = await obtainModel(values, dataDir);
+    const engine = await createLlamaEngine({
+      modelPath,
+      modelId: values['model-id'] ?? basename(modelPath).replace(/\.gguf$/i, ''),
+      ...(values.sha256 ? { sha256: values.sha256 } : {}),
+      capacity: Number(values.capacity),
+      gpu: values.gpu === 'cpu' ? false : (values.gpu as 'auto' | 'cuda' | 'vulkan' | 'metal'),
+      ...(values.threads ? { threads: Number(values.threads) } : {}),
+    });
+    logger.info({ model: engine.model.id, sha256: engine.model.sha256, ...engine.stats() }, 'model loaded');
+    node = await startProviderNode({
+      engine,
+      host: values.host,
+      port: Number(values.port),
+      ...(values['public-url'] ? { publicUrl: values['public-url'] } : {}),
+      ...(values.gateway
+        ? {
+            gateway: {
+              url: values.gateway,
+              key: nodeKey(dataDir),
+              statePath: join(dataDir, 'provider-state.json'),
+              name: `parley-provider ${engine.model.id}`,
+              pricePerToken: BigInt(values.price),
+              ...(values['min-stake'] ? { minStake: BigInt(values['min-stake']) } : {}),
+              stake: BigInt(values.stake),
+              heartbeatMs: 30_000,
+            },
+          }
+        : {}),
+      logger,
+      version: parleyVersion,
+    });
+  } catch (error) {
+    process.stderr.write(`parley provider: ${(error as Error).message}\n`);
+    return 1;
+  }
+  logger.info({ url: node.url, providerId: node.providerId, did: node.did }, 'provider listening');
+  const signal = await new Promise<NodeJS.Signals>((done) => {
+    process.once('SIGTERM', () => done('SIGTERM'));
+    process.once('SIGINT', () => done('SIGINT'));
+  });
+  logger.info({ signal }, 'draining');
+  await node.close(30_000);
+  logger.info('stopped');
+  return 0;
+}
+
+function checkOptions(values: Values): string | undefined {
+  const sources = [values.model, values.generate, values['model-url']].filter((v) => v !== undefined);
+  if (sources.length !== 1) return 'give exactly one of --model, --generate or --model-url';
+  if (values.generate && !(values.generate in randomModelPresets))
+    return `--generate takes one of ${Object.keys(randomModelPresets).join(', ')}`;
+  if (values['model-url'] && !values.sha256) return '--model-url needs --sha256 (the weights are verified)';
+  for (const name of ['capacity', 'port', 'seed'] as const)
+    if (!/^\d+$/.test(values[name])) return `--${name} takes a whole number`;
+  for (const name of ['price', 'stake', 'min-stake'] as const) {
+    const value = values[name];
+    if (value !== undefined && !/^\d+$/.test(value)) return `--${name} takes atomic units (a whole number)`;
+  }
+  if (!['auto', 'cpu', 'cuda', 'vulkan', 'metal'].includes(values.gpu))
+    return '--gpu takes auto, cpu, cuda, vulkan or metal';
+  return undefined;
+}
+
+async function obtainModel(values: Values, dataDir: string): Promise<string> {
+  if (values.model) {
+    if (!existsSync(values.model)) throw new Error(`no model file at ${values.model}`);
+    return resolve(values.model);
+  }
+  if (values.generate) {
+    const preset = values.generate as keyof typeof randomModelPresets;
+    const path = join(dataDir, 'models', `parley-${preset}-seed${values.seed}.gguf`);
+    if (!existsSync(path))
+      writeRandomModel(path, { ...randomModelPresets[preset], seed: Number(values.seed) });
+    return path;
+  }
+  const url = values['model-url'] as string;
+  const destination = join(dataDir, 'models', basename(new URL(url).pathname) || 'model.gguf');
+  if (existsSync(destination)) return destination;
+  const progress = createProgressWriter(process.stderr);
+  const result = await downloadModel({
+    url,
+    destination,
+    ...(values.sha256 ? { expectedSha256: values.sha256 } : {}),
+    onProgress: (p) => progress.update(p),
+  });
+  progress.finish();
+  return result.path;
+}
+
+/** The node's signing key, created on first start (owner-only file in the data dir). */
+function nodeKey(dataDir: string) {
+  const path = join(dataDir, 'provider-key.json');
+  if (!existsSync(path)) writeNewKeyFile(path);
+  const { did, secretKey } = readKeyFile(path);
+  return { didKey: did, secretKey };
+}

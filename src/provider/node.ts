@@ -1,0 +1,117 @@
+import type { Logger } from 'pino';
+import { listen } from '../gateway/server.ts';
+import { providerApp } from './api/index.ts';
+import type { InferenceEngine } from './engine/index.ts';
+import { GatewayClient, type SigningKey } from './gateway-client.ts';
+import { type ProviderListing, Registrar } from './registration.ts';
+
+export interface ProviderNodeOptions {
+  engine: InferenceEngine;
+  host: string;
+  port: number;
+  /** The URL the gateway uses to reach this node; http://host:port by default. */
+  publicUrl?: string;
+  /** Register with this gateway and keep heartbeating; serve standalone when absent. */
+  gateway?: {
+    url: string;
+    key: SigningKey;
+    statePath: string;
+    name: string;
+    pricePerToken: bigint;
+    minStake?: bigint;
+    stake: bigint;
+    /** Draw the stake from the gateway's faucet (development gateways). */
+    faucet?: boolean;
+    heartbeatMs: number;
+    fetch?: typeof fetch;
+  };
+  logger: Logger;
+  version: string;
+}
+
+export interface ProviderNode {
+  url: string;
+  providerId: string | undefined;
+  did: string | undefined;
+  /** Sends one heartbeat now (re-registering if the gateway forgot this node). */
+  heartbeat(): Promise<void>;
+  /** Drains: refuses new work, lets in-flight generations finish (up to timeoutMs), stops serving. */
+  close(timeoutMs: number): Promise<void>;
+}
+
+/**
+ * A provider node: the engine behind an OpenAI-compatible HTTP API, registered with a gateway under
+ * its own DID (signed requests), heartbeating its load and throughput, re-registering when the
+ * gateway forgot it, and draining on close.
+ */
+export async function startProviderNode(options: ProviderNodeOptions): Promise<ProviderNode> {
+  const { engine, logger } = options;
+  let registrar: Registrar | undefined;
+  const app = providerApp({
+    engine,
+    info: () => ({
+      ...(registrar
+        ? { registration: { did: registrar.did ?? null, providerId: registrar.providerId ?? null } }
+        : {}),
+      version: options.version,
+    }),
+  });
+  const server = await listen(app, options.host, options.port);
+  const url = options.publicUrl ?? `http://${options.host}:${server.port}`;
+  let timer: NodeJS.Timeout | undefined;
+  const beat = async () => {
+    if (!registrar) return;
+    const stats = engine.stats();
+    await registrar.heartbeat({ inFlight: stats.inFlight, tokensPerSecond: stats.tokensPerSecond });
+  };
+  const settings = options.gateway;
+  if (settings) {
+    const stats = engine.stats();
+    const gpu = stats.gpu?.[0];
+    const listing: ProviderListing = {
+      name: settings.name,
+      endpoint: url,
+      capacity: stats.capacity,
+      gpu: gpu ? { name: gpu.name, vramGb: Math.max(0.001, gpu.vramBytes / 2 ** 30) } : null,
+      model: {
+        id: engine.model.id,
+        name: engine.model.id,
+        sha256: engine.model.sha256,
+        parameters: engine.model.parameters,
+        contextLength: engine.model.contextLength,
+        pricePerToken: settings.pricePerToken,
+        ...(settings.minStake !== undefined ? { minStake: settings.minStake } : {}),
+      },
+      stake: settings.stake,
+      ...(settings.faucet ? { faucet: true } : {}),
+    };
+    registrar = new Registrar(
+      new GatewayClient(settings.url, settings.key, undefined, settings.fetch),
+      listing,
+      settings.statePath,
+    );
+    const providerId = await registrar.register();
+    logger.info(
+      { gateway: settings.url, providerId, did: registrar.did, endpoint: url },
+      'registered with the gateway',
+    );
+    timer = setInterval(() => {
+      beat().catch((err) => logger.warn({ err: (err as Error).message }, 'heartbeat failed; will retry'));
+    }, settings.heartbeatMs);
+    timer.unref();
+  }
+  return {
+    url,
+    get providerId() {
+      return registrar?.providerId;
+    },
+    get did() {
+      return registrar?.did;
+    },
+    heartbeat: beat,
+    async close(timeoutMs) {
+      if (timer) clearInterval(timer);
+      await Promise.all([engine.close(timeoutMs), server.close(timeoutMs)]);
+    },
+  };
+}

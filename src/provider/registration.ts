@@ -1,0 +1,180 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { z } from 'zod';
+import { type GatewayClient, GatewayError } from './gateway-client.ts';
+
+/** What a provider tells the gateway about itself and the model it serves. */
+export interface ProviderListing {
+  name: string;
+  /** Where the gateway reaches this node's OpenAI-compatible API. */
+  endpoint: string;
+  capacity: number;
+  gpu: { name: string; vramGb: number } | null;
+  model: {
+    id: string;
+    name: string;
+    sha256: string;
+    parameters: number;
+    contextLength: number;
+    /** Atomic TNZO per token, when this node publishes the model. */
+    pricePerToken: bigint;
+    /** Minimum stake when this node publishes the model; the category's by default. */
+    minStake?: bigint;
+  };
+  /** Stake to keep bonded, atomic TNZO (bonded from the node's own balance). */
+  stake: bigint;
+  /** Draw the stake from the gateway's development faucet when the balance falls short. */
+  faucet?: boolean;
+}
+
+const stateSchema = z.object({
+  did: z.string().optional(),
+  providerId: z.string().optional(),
+  gateway: z.string(),
+});
+type State = z.infer<typeof stateSchema>;
+
+interface ProviderRecord {
+  id: string;
+  did: string;
+  endpoint: string;
+  models: string[];
+}
+
+interface PublishedModel {
+  model_id: string;
+  sha256: string;
+}
+
+/**
+ * Keeps a provider registered with a gateway: its identity, the model (published when nobody has,
+ * refused when someone published it with other weights), the provider record and its stake. State
+ * (DID, provider id) lives in a file so a restarted node keeps its identity; a gateway that forgot
+ * the node (a wiped database) makes it register again on the next heartbeat.
+ */
+export class Registrar {
+  private state: State;
+
+  constructor(
+    private readonly gateway: GatewayClient,
+    private readonly listing: ProviderListing,
+    private readonly statePath: string,
+  ) {
+    const saved = existsSync(statePath)
+      ? stateSchema.safeParse(JSON.parse(readFileSync(statePath, 'utf8')))
+      : undefined;
+    this.state =
+      saved?.success && saved.data.gateway === gateway.baseUrl ? saved.data : { gateway: gateway.baseUrl };
+    if (this.state.did) gateway.did = this.state.did;
+  }
+
+  get providerId(): string | undefined {
+    return this.state.providerId;
+  }
+
+  get did(): string | undefined {
+    return this.state.did;
+  }
+
+  async register(): Promise<string> {
+    const { gateway, listing } = this;
+    if (!this.state.did || !(await this.known(`/v1/identities/${encodeURIComponent(this.state.did)}`))) {
+      this.state = {
+        gateway: gateway.baseUrl,
+        did: await gateway.registerIdentity(['inference', 'provider']),
+      };
+      this.save();
+    }
+    await this.ensureModel();
+    const existing = this.state.providerId
+      ? await gateway.get<ProviderRecord>(`/v1/providers/${this.state.providerId}`).catch(() => undefined)
+      : undefined;
+    const reusable =
+      existing &&
+      existing.did === this.state.did &&
+      existing.endpoint.replace(/\/$/, '') === listing.endpoint.replace(/\/$/, '') &&
+      existing.models.includes(listing.model.id);
+    if (!reusable) {
+      const created = await gateway.post<ProviderRecord>('/v1/providers', {
+        name: listing.name,
+        endpoint: listing.endpoint,
+        kind: 'parley',
+        models: [listing.model.id],
+        gpu: listing.gpu,
+        capacity: listing.capacity,
+      });
+      this.state.providerId = created.id;
+      this.save();
+    }
+    const providerId = this.state.providerId as string;
+    await this.ensureStake(providerId);
+    return providerId;
+  }
+
+  /** Reports load; registers again when the gateway no longer knows this node. */
+  async heartbeat(load: { inFlight: number; tokensPerSecond: number }): Promise<void> {
+    const id = this.state.providerId;
+    try {
+      if (!id) throw new GatewayError(404, 'PROVIDER_NOT_FOUND', 'not registered yet');
+      await this.gateway.post(`/v1/providers/${id}/heartbeat`, load);
+    } catch (error) {
+      const forgotten =
+        error instanceof GatewayError &&
+        (error.status === 404 || error.code === 'IDENTITY_NOT_FOUND' || error.code === 'SIGNATURE_INVALID');
+      if (!forgotten) throw error;
+      if (error.code !== 'PROVIDER_NOT_FOUND') this.state = { gateway: this.gateway.baseUrl };
+      await this.register();
+      await this.gateway.post(`/v1/providers/${this.state.providerId}/heartbeat`, load);
+    }
+  }
+
+  private async ensureModel() {
+    const { model } = this.listing;
+    const published = await this.gateway.get<{ data: PublishedModel[] }>(
+      `/v1/registry/models?q=${encodeURIComponent(model.id)}`,
+    );
+    const found = published.data.find((entry) => entry.model_id === model.id);
+    if (found) {
+      if (found.sha256 !== model.sha256)
+        throw new Error(
+          `the gateway lists ${model.id} with weights ${found.sha256}, but this node's file hashes to ${model.sha256}; serve it under another --model-id`,
+        );
+      return;
+    }
+    await this.gateway.post('/v1/registry/models', {
+      model_id: model.id,
+      name: model.name,
+      version: '1',
+      category: 'LLM',
+      modality: 'Text',
+      price_per_token: model.pricePerToken.toString(),
+      ...(model.minStake !== undefined ? { min_stake: model.minStake.toString() } : {}),
+      max_context_length: model.contextLength,
+      parameters: String(model.parameters),
+      sha256: model.sha256,
+    });
+  }
+
+  private async ensureStake(providerId: string) {
+    if (this.listing.stake <= 0n) return;
+    const current = await this.gateway.get<{ bonded: string }>(`/v1/providers/${providerId}/stake`);
+    const missing = this.listing.stake - BigInt(current.bonded);
+    if (missing <= 0n) return;
+    // A development gateway's faucet funds the stake; elsewhere the operator funds the node's DID.
+    if (this.listing.faucet) await this.gateway.post('/v1/faucet').catch(() => undefined);
+    await this.gateway.post(`/v1/providers/${providerId}/stake`, { amount: missing.toString() });
+  }
+
+  private async known(path: string): Promise<boolean> {
+    try {
+      await this.gateway.get(path);
+      return true;
+    } catch (error) {
+      if (error instanceof GatewayError && error.status === 404) return false;
+      throw error;
+    }
+  }
+
+  private save() {
+    writeFileSync(this.statePath, `${JSON.stringify(this.state, null, 2)}\n`, { mode: 0o600 });
+  }
+}
