@@ -4,6 +4,7 @@ import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
+import { a2aRoutes } from '../a2a/index.ts';
 import {
   channelRoutes,
   createChannelServices,
@@ -11,6 +12,7 @@ import {
   systemAccounts,
 } from '../channels/index.ts';
 import { authenticate, createIdentityServices, identityRoutes } from '../identity/index.ts';
+import { mcpRoutes } from '../mcp/index.ts';
 import {
   createRouterServices,
   type ForwardingConfig,
@@ -18,7 +20,7 @@ import {
   routerRoutes,
 } from '../router/index.ts';
 import { AppError, type Clock, type Rng } from '../shared/index.ts';
-import type { AppEnv } from './context.ts';
+import type { AppEnv, ProtocolContext } from './context.ts';
 import type { Db } from './database.ts';
 import { gatewayError } from './errors.ts';
 import { requireAdmin } from './middleware/admin-auth.ts';
@@ -145,16 +147,27 @@ export function createApp(deps: AppDeps, services: Services = createServices(dep
   app.route('/', identityRoutes(identity));
   app.route('/', channelRoutes(channels));
   app.route('/', routerRoutes(router));
-  app.route(
-    '/',
-    inferenceRoutes({
-      router,
-      channels: channels.channels,
-      hub: systemAccounts.hub,
-      forwarding: deps.forwarding,
-      ...(deps.fetch ? { fetch: deps.fetch } : {}),
-    }),
-  );
+  const inference = {
+    router,
+    channels: channels.channels,
+    hub: systemAccounts.hub,
+    forwarding: deps.forwarding,
+    ...(deps.fetch ? { fetch: deps.fetch } : {}),
+  };
+  app.route('/', inferenceRoutes(inference));
+  const protocols: ProtocolContext = {
+    identity,
+    channels,
+    router,
+    inference,
+    clock: deps.clock,
+    rng: deps.rng,
+    version: deps.version,
+    publicKey: deps.gatewayKey.publicKeyHex,
+    startedAt: deps.startedAt,
+  };
+  app.route('/', mcpRoutes(protocols));
+  app.route('/', a2aRoutes(protocols));
   app.route('/', adminRoutes(deps));
   app.route('/', docsRoutes(app, deps.version));
 

@@ -6,3 +6,20 @@ export interface AppEnv {
     requestId: string;
   } & IdentityEnv['Variables'];
 }
+
+/**
+ * What the agent protocols (MCP, A2A) act on: the same services the HTTP API uses, so a tool call
+ * goes through the same authentication, delegation and payment checks as the route it mirrors.
+ */
+export interface ProtocolContext {
+  identity: import('../identity/index.ts').IdentityServices;
+  channels: import('../channels/index.ts').ChannelServices;
+  router: import('../router/index.ts').RouterServices;
+  inference: import('../router/index.ts').InferenceDeps;
+  clock: import('../shared/index.ts').Clock;
+  rng: import('../shared/index.ts').Rng;
+  version: string;
+  /** The gateway's Ed25519 public key, hex (signs ledger blocks and receipts). */
+  publicKey: string;
+  startedAt: number;
+}
