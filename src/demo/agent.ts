@@ -24,6 +24,7 @@ interface ChannelState {
   id: string;
   nonce: number;
   charged: string;
+  authorized: string;
   network: string;
   status: string;
 }
@@ -69,7 +70,7 @@ export async function ensureAgent(path: string, gatewayUrl: string, deposit: big
 
 /**
  * A fresh `Parley-Voucher` for the agent's channel: the next nonce, authorizing `amount` more than
- * the channel has charged so far.
+ * the channel has charged so far (never less than it already authorized: amounts only grow).
  */
 export async function nextVoucher(agent: AgentFile, amount: bigint): Promise<string> {
   const client = clientFor(agent);
@@ -79,13 +80,15 @@ export async function nextVoucher(agent: AgentFile, amount: bigint): Promise<str
   const state = {
     channelId: channel.id,
     nonce: channel.nonce + 1,
-    cumulativeAmount: (BigInt(channel.charged) + amount).toString(),
+    cumulativeAmount: max(BigInt(channel.authorized), BigInt(channel.charged) + amount).toString(),
     final: false,
   };
   return voucherHeader(
     signChannelState(channel.network, state, `${agent.did}#key-1`, hexToBytes(agent.secretKey)),
   );
 }
+
+const max = (a: bigint, b: bigint) => (a > b ? a : b);
 
 function clientFor(agent: AgentFile) {
   return new GatewayClient(

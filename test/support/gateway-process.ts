@@ -69,3 +69,47 @@ export function runCli(args: string[], env: Record<string, string> = {}) {
     child.once('exit', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+export interface ProviderProcess {
+  url: string;
+  providerId: string;
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Runs `parley provider …` as a real process and waits until it is registered and listening. */
+export async function startProvider(args: string[]): Promise<ProviderProcess> {
+  const child = spawn(process.execPath, [cliPath, 'provider', ...args], {
+    env: { ...process.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  let buffered = '';
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  child.stderr?.on('data', (chunk) => {
+    stderr += String(chunk);
+  });
+  const ready = await new Promise<{ url: string; providerId: string }>((resolve, reject) => {
+    child.stdout?.on('data', (chunk) => {
+      buffered += String(chunk);
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) {
+        const entry = JSON.parse(line) as Record<string, unknown>;
+        if (entry.msg === 'provider listening')
+          resolve({ url: String(entry.url), providerId: String(entry.providerId) });
+      }
+    });
+    exited.then((code) => reject(new Error(`provider exited with ${code} before listening: ${stderr}`)));
+  });
+  return {
+    ...ready,
+    child,
+    exited,
+    stop: (signal = 'SIGTERM') => {
+      child.kill(signal);
+      return exited;
+    },
+  };
+}
