@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { type Logger, pino } from 'pino';
-import { ManualClock, seededRng } from '../shared/index.ts';
+import { ed25519Signer, ManualClock, seededRng } from '../shared/index.ts';
 import { type AppDeps, createApp, createServices } from './app.ts';
 import { migrateDatabase, openDatabase } from './database.ts';
 
@@ -24,7 +24,7 @@ export function buildTestApp(overrides: Partial<AppDeps> = {}) {
     gatewayKey: {
       publicKey,
       publicKeyHex: bytesToHex(publicKey),
-      sign: (message) => ed25519.sign(message, secretKey),
+      sign: ed25519Signer(secretKey),
     },
     adminToken: testAdminToken,
     walletSealingKey: rng.bytes(32),
