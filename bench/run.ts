@@ -2,6 +2,7 @@ import { channelsBench } from './channels.ts';
 import { gatewayOverhead } from './gateway-overhead.ts';
 import { identityBench } from './identity.ts';
 import { inferenceBench } from './inference.ts';
+import { llamaBench } from './llama.ts';
 import { routerBench } from './router.ts';
 
 /** `npm run bench [-- name ...]`: runs the named benchmarks (all by default), one JSON line each. */
@@ -11,6 +12,7 @@ const benchmarks: Record<string, () => Promise<void>> = {
   channels: () => channelsBench(),
   router: () => routerBench(),
   inference: () => inferenceBench(),
+  llama: () => llamaBench(),
 };
 
 const requested = process.argv.slice(2);
