@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { readKeyFile, writeNewKeyFile } from '../identity/index.ts';
 import { parleyVersion } from '../shared/index.ts';
 import { createProgressWriter, downloadModel } from './download/index.ts';
-import { createLlamaEngine } from './engine/index.ts';
+import { createLlamaEngine, createLlamaServerEngine } from './engine/index.ts';
 import { randomModelPresets, writeRandomModel } from './gguf/index.ts';
 import { startProviderNode } from './node.ts';
 
@@ -32,7 +32,9 @@ Options:
   --min-stake ATOMIC       minimum stake when publishing (default: the category minimum)
   --stake ATOMIC           stake to keep bonded from the node's balance (default 0)
   --gpu MODE               auto, cpu, cuda, vulkan or metal (default auto)
-  --threads N              CPU threads (default: node-llama-cpp's choice)`;
+  --threads N              CPU threads (default: node-llama-cpp's choice)
+  --backend B              node-llama-cpp (default, in process) or llama-server (a supervised process)
+  --llama-server-bin PATH  the llama-server binary for --backend llama-server`;
 
 const options = {
   model: { type: 'string' },
@@ -52,6 +54,8 @@ const options = {
   stake: { type: 'string', default: '0' },
   gpu: { type: 'string', default: 'auto' },
   threads: { type: 'string' },
+  backend: { type: 'string', default: 'node-llama-cpp' },
+  'llama-server-bin': { type: 'string' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ args: string[]; options: typeof options }>>['values'];
@@ -76,14 +80,24 @@ export async function runProvider(args: string[]): Promise<number> {
   let node: Awaited<ReturnType<typeof startProviderNode>>;
   try {
     const modelPath = await obtainModel(values, dataDir);
-    const engine = await createLlamaEngine({
+    const common = {
       modelPath,
       modelId: values['model-id'] ?? basename(modelPath).replace(/\.gguf$/i, ''),
       ...(values.sha256 ? { sha256: values.sha256 } : {}),
       capacity: Number(values.capacity),
-      gpu: values.gpu === 'cpu' ? false : (values.gpu as 'auto' | 'cuda' | 'vulkan' | 'metal'),
       ...(values.threads ? { threads: Number(values.threads) } : {}),
-    });
+    };
+    const engine =
+      values.backend === 'llama-server'
+        ? await createLlamaServerEngine({
+            ...common,
+            binary: values['llama-server-bin'] as string,
+            gpu: values.gpu !== 'cpu',
+          })
+        : await createLlamaEngine({
+            ...common,
+            gpu: values.gpu === 'cpu' ? false : (values.gpu as 'auto' | 'cuda' | 'vulkan' | 'metal'),
+          });
     logger.info({ model: engine.model.id, sha256: engine.model.sha256, ...engine.stats() }, 'model loaded');
     node = await startProviderNode({
       engine,
@@ -108,7 +122,9 @@ export async function runProvider(args: string[]): Promise<number> {
       version: parleyVersion,
     });
   } catch (error) {
-    process.stderr.write(`parley provider: ${(error as Error).message}\n`);
+    const details = (error as { details?: Record<string, unknown> }).details;
+    const reason = details && Object.keys(details).length > 0 ? ` ${JSON.stringify(details)}` : '';
+    process.stderr.write(`parley provider: ${(error as Error).message}${reason}\n`);
     return 1;
   }
   logger.info({ url: node.url, providerId: node.providerId, did: node.did }, 'provider listening');
@@ -134,6 +150,12 @@ function checkOptions(values: Values): string | undefined {
     const value = values[name];
     if (value !== undefined && !/^\d+$/.test(value)) return `--${name} takes atomic units (a whole number)`;
   }
+  if (values.backend !== 'node-llama-cpp' && values.backend !== 'llama-server')
+    return '--backend takes node-llama-cpp or llama-server';
+  if (values.backend === 'llama-server' && !values['llama-server-bin'])
+    return '--backend llama-server needs --llama-server-bin PATH';
+  if (values['llama-server-bin'] && !existsSync(values['llama-server-bin']))
+    return `no llama-server binary at ${values['llama-server-bin']}`;
   if (!['auto', 'cpu', 'cuda', 'vulkan', 'metal'].includes(values.gpu))
     return '--gpu takes auto, cpu, cuda, vulkan or metal';
   return undefined;

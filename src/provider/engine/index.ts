@@ -1,5 +1,6 @@
 export { engineError, engineErrors } from './errors.ts';
 export { createLlamaEngine, type GpuOption, type LlamaEngineOptions } from './llama-engine.ts';
+export { createLlamaServerEngine, type LlamaServerEngineOptions } from './llama-server-engine.ts';
 export type {
   ChatMessage,
   EngineModel,

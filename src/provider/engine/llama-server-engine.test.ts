@@ -1,0 +1,92 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { getLlama, type Llama } from 'node-llama-cpp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomModelPresets, writeRandomModel } from '../gguf/index.ts';
+import { createLlamaEngine } from './llama-engine.ts';
+import { createLlamaServerEngine } from './llama-server-engine.ts';
+import type { GeneratedToken, GenerationRequest, InferenceEngine } from './types.ts';
+
+/**
+ * The llama-server backend against the in-process one on the same generated model. It needs a
+ * `llama-server` binary built from the llama.cpp source node-llama-cpp ships (about 15 minutes on
+ * two cores, so CI does not build it): point PARLEY_LLAMA_SERVER_BIN at one to run these.
+ */
+const binary = process.env.PARLEY_LLAMA_SERVER_BIN;
+const available = binary !== undefined && existsSync(binary);
+
+const directory = mkdtempSync(join(tmpdir(), 'parley-llama-server-'));
+const modelPath = join(directory, 'tiny.gguf');
+let llama: Llama;
+let server: InferenceEngine;
+let inProcess: InferenceEngine;
+
+beforeAll(async () => {
+  if (!available) return;
+  writeRandomModel(modelPath, { ...randomModelPresets.tiny, seed: 1 });
+  llama = await getLlama({ build: 'never', gpu: false });
+  [server, inProcess] = await Promise.all([
+    createLlamaServerEngine({
+      binary: binary as string,
+      modelPath,
+      capacity: 2,
+      threads: 1,
+      contextSize: 512,
+    }),
+    createLlamaEngine({ modelPath, llama, capacity: 1, threads: 1 }),
+  ]);
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all([server?.close(), inProcess?.close()]);
+  await llama?.dispose();
+  rmSync(directory, { recursive: true, force: true });
+});
+
+const prompt = { text: 'The morning train' };
+
+async function run(target: InferenceEngine, request: Partial<GenerationRequest>) {
+  const tokens: GeneratedToken[] = [];
+  const result = await target.generate({ prompt, maxTokens: 16, temperature: 0, ...request }, (token) =>
+    tokens.push(token),
+  );
+  return { ...result, tokens, text: tokens.map((token) => token.text).join('') };
+}
+
+describe.skipIf(!available)('createLlamaServerEngine (PARLEY_LLAMA_SERVER_BIN)', () => {
+  it('serves the same model, hash and greedy text as the in-process engine', async () => {
+    expect(server.model.sha256).toBe(inProcess.model.sha256);
+    expect(server.model.parameters).toBe(inProcess.model.parameters);
+    const viaServer = await run(server, {});
+    const viaNode = await run(inProcess, {});
+    expect(viaServer.finishReason).toBe('length');
+    expect(viaServer.completionTokens).toBe(16);
+    expect(viaServer.text).toBe(viaNode.text);
+  });
+
+  it('returns logprobs with the requested alternatives, and renders chat templates', async () => {
+    const scored = await run(server, { logprobs: 3 });
+    for (const token of scored.tokens) {
+      expect(token.logprob).toBeLessThanOrEqual(0);
+      expect(token.top).toHaveLength(3);
+    }
+    const chat = await run(server, { prompt: { messages: [{ role: 'user', content: 'hi' }] } });
+    expect(chat.completionTokens).toBe(16);
+  });
+
+  it('runs requests in parallel slots and cancels on abort', async () => {
+    const results = await Promise.all([run(server, {}), run(server, {}), run(server, {})]);
+    expect(new Set(results.map((result) => result.text)).size).toBe(1);
+    const controller = new AbortController();
+    let seen = 0;
+    const cancelled = await server.generate(
+      { prompt, maxTokens: 400, temperature: 0, signal: controller.signal },
+      () => {
+        if (++seen === 5) controller.abort();
+      },
+    );
+    expect(cancelled.finishReason).toBe('cancelled');
+    expect(server.stats()).toMatchObject({ inFlight: 0, queued: 0 });
+  });
+});
