@@ -60,4 +60,54 @@ describe('active health probes', () => {
     expect(await provider(ids[1] as string)).toMatchObject({ status: 'inactive', health: { failures: 3 } });
     expect((await provider(ids[2] as string)).health.lastCheckAt).toBe(client.clock.now());
   });
+
+  it('slash a Parley node 5% once when it reports other weights than the registry lists', async () => {
+    const client = new IdentityClient();
+    const owner = await client.register('autonomous');
+    await client.admin('POST', '/v1/admin/deposits', { did: owner.did, asset: 'TNZO', amount: '1000000' });
+    await client.signed(owner, 'POST', '/v1/registry/models', {
+      model_id: 'm',
+      name: 'm',
+      version: '1',
+      category: 'Custom',
+      modality: 'Text',
+      price_per_token: '1',
+      min_stake: '0',
+      max_context_length: 512,
+      parameters: '1000',
+      sha256: '12'.repeat(32),
+    });
+    const node = createServer((request, response) => {
+      const body =
+        request.url === '/v1/provider/info'
+          ? { models: [{ id: 'm', sha256: 'ef'.repeat(32) }] }
+          : { status: 'ok' };
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    });
+    await new Promise<void>((resolve) => node.listen(0, '127.0.0.1', resolve));
+    try {
+      const endpoint = `http://127.0.0.1:${(node.address() as AddressInfo).port}`;
+      const { id } = await readJson(
+        await client.signed(owner, 'POST', '/v1/providers', {
+          name: 'n',
+          endpoint,
+          kind: 'parley',
+          models: ['m'],
+        }),
+      );
+      await client.signed(owner, 'POST', `/v1/providers/${id}/stake`, { amount: '1000000' });
+      const router = client.built.services.router;
+      const [first] = await probeProviders(router, { timeoutMs: 1000 });
+      expect(first?.hashMismatches).toEqual([
+        { model: 'm', registered: '12'.repeat(32), reported: 'ef'.repeat(32) },
+      ]);
+      await probeProviders(router, { timeoutMs: 1000 });
+      const stake = await readJson(await client.app.request(`/v1/providers/${id}/stake`));
+      expect(stake.bonded).toBe('950000');
+      expect(stake.slashes).toHaveLength(1);
+      expect(stake.slashes[0]).toMatchObject({ reason: 'model_hash_mismatch', amount: '50000' });
+    } finally {
+      await new Promise<void>((resolve) => node.close(() => resolve()));
+    }
+  });
 });
