@@ -1,4 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
@@ -11,7 +12,14 @@ import {
   type FaucetConfig,
   systemAccounts,
 } from '../channels/index.ts';
-import { authenticate, createIdentityServices, identityRoutes } from '../identity/index.ts';
+import {
+  authenticate,
+  createIdentityServices,
+  didKeyFromPublicKey,
+  type IdentityEnv,
+  identityRoutes,
+  requirePrincipal,
+} from '../identity/index.ts';
 import { mcpRoutes } from '../mcp/index.ts';
 import {
   createRouterServices,
@@ -20,6 +28,7 @@ import {
   routerRoutes,
 } from '../router/index.ts';
 import { AppError, type Clock, type Rng } from '../shared/index.ts';
+import { AppraisalStore, teeRoutes } from '../tee/index.ts';
 import type { AppEnv, ProtocolContext } from './context.ts';
 import type { Db } from './database.ts';
 import { gatewayError } from './errors.ts';
@@ -46,6 +55,8 @@ export interface AppDeps {
   corsOrigins: string[];
   maxBodyBytes: number;
   forwarding: ForwardingConfig;
+  /** Honour `now` in attestation requests (for verifying old samples); off in production. */
+  teeAllowClockOverride?: boolean;
   /** How the gateway reaches providers; tests may inject one. */
   fetch?: typeof fetch;
 }
@@ -165,9 +176,31 @@ export function createApp(deps: AppDeps, services: Services = createServices(dep
     version: deps.version,
     publicKey: deps.gatewayKey.publicKeyHex,
     startedAt: deps.startedAt,
+    orm: deps.db.orm,
   };
   app.route('/', mcpRoutes(protocols));
-  app.route('/', a2aRoutes(protocols));
+  app.route(
+    '/',
+    a2aRoutes(protocols, {
+      push: {
+        allowPrivateEndpoints: deps.allowPrivateProviderEndpoints,
+        signer: { keyId: didKeyFromPublicKey(deps.gatewayKey.publicKey), sign: deps.gatewayKey.sign },
+      },
+    }),
+  );
+  // Verifying evidence is CPU-heavy: only callers with credentials may ask for it.
+  app.use('/v1/attestations/*', async (c, next) => {
+    if (c.req.method === 'POST') requirePrincipal(c as unknown as Context<IdentityEnv>);
+    await next();
+  });
+  app.route(
+    '/',
+    teeRoutes({
+      clock: deps.clock,
+      appraisals: new AppraisalStore({ orm: deps.db.orm, clock: deps.clock, rng: deps.rng }),
+      allowClockOverride: deps.teeAllowClockOverride ?? false,
+    }),
+  );
   app.route('/', adminRoutes(deps));
   app.route('/', docsRoutes(app, deps.version));
 

@@ -24,6 +24,7 @@ describe('loadConfig', () => {
       upstreamAttempts: 3,
       upstreamTimeoutMs: 30_000,
       upstreamDeadlineMs: 60_000,
+      teeAllowClockOverride: false,
     });
   });
 

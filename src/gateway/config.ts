@@ -129,6 +129,14 @@ const settings = {
     allowed: 'milliseconds all attempts together have before the first token, 100 to 600000',
     schema: z.coerce.number().int().min(100).max(600_000).default(60_000),
   },
+  teeAllowClockOverride: {
+    env: 'PARLEY_TEE_ALLOW_CLOCK_OVERRIDE',
+    allowed: 'true or false: let attestation requests set the verification time (for old samples)',
+    schema: z
+      .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
+      .transform((value) => value === true || value === 'true' || value === '1')
+      .default(false),
+  },
   shutdownTimeoutMs: {
     env: 'PARLEY_SHUTDOWN_TIMEOUT_MS',
     allowed: 'a whole number of milliseconds from 0 to 600000',

@@ -22,4 +22,6 @@ export interface ProtocolContext {
   /** The gateway's Ed25519 public key, hex (signs ledger blocks and receipts). */
   publicKey: string;
   startedAt: number;
+  /** The gateway's database, for protocol state of its own (the A2A task store). */
+  orm: import('drizzle-orm/better-sqlite3').BetterSQLite3Database;
 }

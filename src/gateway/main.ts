@@ -98,6 +98,7 @@ export async function startGateway(config: Config): Promise<StartedGateway> {
     startedAt,
     corsOrigins: config.corsOrigins,
     maxBodyBytes: config.maxBodyBytes,
+    teeAllowClockOverride: config.teeAllowClockOverride,
     forwarding: {
       defaultStrategy: config.routingStrategy,
       maxAttempts: config.upstreamAttempts,

@@ -1,0 +1,98 @@
+import { DefaultAgentCardResolver } from '@a2a-js/sdk/client';
+import { parseLegacyAgentCard } from '@a2a-js/sdk/compat/v0_3/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callerLimitsExtensionUri, x402ExtensionUri } from './schemas.ts';
+import { a2aClient, bearerFetch, delegatedAgent, type ServedGateway, startGateway } from './testing.ts';
+
+let gateway: ServedGateway;
+beforeAll(async () => {
+  gateway = await startGateway();
+});
+afterAll(() => gateway.close());
+
+const skillIds = ['wallet', 'identity', 'inference', 'settlement', 'verification'];
+
+describe('agent card', () => {
+  it('resolves with the SDK: five skills with examples, both security schemes, streaming and push', async () => {
+    const card = await new DefaultAgentCardResolver().resolve(gateway.url);
+    expect(card.name).toBe('Parley');
+    expect(card.version).toBe('0.0.0-test');
+    expect(card.supportedInterfaces).toEqual([
+      { url: `${gateway.url}/a2a`, protocolBinding: 'JSONRPC', tenant: '', protocolVersion: '1.0' },
+      { url: `${gateway.url}/a2a`, protocolBinding: 'JSONRPC', tenant: '', protocolVersion: '0.3' },
+    ]);
+    expect(card.capabilities).toMatchObject({
+      streaming: true,
+      pushNotifications: true,
+      extendedAgentCard: true,
+    });
+    expect(card.capabilities?.extensions.map((extension) => extension.uri)).toEqual([x402ExtensionUri]);
+    expect(card.skills.map((skill) => skill.id)).toEqual(skillIds);
+    for (const skill of card.skills) expect(skill.examples.length).toBeGreaterThan(0);
+    expect(card.skills.find((skill) => skill.id === 'verification')?.description).toMatch(
+      /TEE attestation verification is not available yet/,
+    );
+    expect(card.securitySchemes.apiKey?.scheme).toMatchObject({
+      $case: 'httpAuthSecurityScheme',
+      value: { scheme: 'Bearer' },
+    });
+    expect(card.securitySchemes.httpSignature?.scheme).toMatchObject({
+      $case: 'apiKeySecurityScheme',
+      value: { location: 'header', name: 'Signature' },
+    });
+    expect(card.defaultInputModes).toEqual(['application/json', 'text/plain']);
+  });
+
+  it('answers 0.3 clients (no A2A-Version) with a 0.3 card at both well-known paths', async () => {
+    for (const path of ['/.well-known/agent.json', '/.well-known/agent-card.json']) {
+      const response = await fetch(`${gateway.url}${path}`);
+      expect(response.headers.get('vary')).toBe('A2A-Version');
+      const legacy = (await response.json()) as { skills: Array<{ id: string }> };
+      expect(legacy).toMatchObject({
+        name: 'Parley',
+        url: `${gateway.url}/a2a`,
+        protocolVersion: '0.3',
+        preferredTransport: 'JSONRPC',
+        capabilities: { streaming: true, pushNotifications: true, stateTransitionHistory: true },
+        supportsAuthenticatedExtendedCard: true,
+        securitySchemes: { apiKey: { type: 'http', scheme: 'Bearer' } },
+      });
+      expect(legacy.skills.map((skill) => skill.id)).toEqual(skillIds);
+      // The SDK's 0.3 card parser reads it back into the same skills.
+      expect(parseLegacyAgentCard(legacy).skills.map((skill) => skill.id)).toEqual(skillIds);
+    }
+  });
+
+  it('shows an authenticated caller its own delegation limits in the extended card', async () => {
+    const policy = { allowed_operations: ['transfer', 'inference.chat'], max_transaction_value: '5000' };
+    const { apiKey, agent, delegationId } = await delegatedAgent(gateway.identity, policy);
+    const client = await a2aClient(gateway.url, bearerFetch(apiKey));
+    const card = await client.getAgentCard();
+    const limits = card.capabilities?.extensions.find(
+      (extension) => extension.uri === callerLimitsExtensionUri,
+    );
+    expect(limits?.params).toMatchObject({
+      did: agent.did,
+      authenticatedVia: 'api-key',
+      delegationId,
+      policy,
+      unrestricted: false,
+      spentLast24h: { TNZO: '0', USDC: '0', USDT: '0' },
+    });
+  });
+
+  it('refuses the extended card without credentials: 401 with a challenge', async () => {
+    const response = await fetch(`${gateway.url}/a2a`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'a2a-version': '1.0' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'GetExtendedAgentCard' }),
+    });
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    expect(await response.json()).toMatchObject({
+      jsonrpc: '2.0',
+      id: 1,
+      error: { code: -32600, data: [{ reason: 'A2A_AUTH_REQUIRED' }] },
+    });
+  });
+});
