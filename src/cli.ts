@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { configVariables, runGateway, runLedgerVerify } from './gateway/index.ts';
+import { configVariables } from './gateway/config.ts';
 import { writeNewKeyFile } from './identity/index.ts';
 import { parleyVersion } from './shared/index.ts';
 
@@ -19,8 +19,9 @@ const commands: Record<string, Command> = {
         'Configuration comes from the environment (or a JSON file named by PARLEY_CONFIG):',
         ...configVariables.map(({ env, allowed }) => `  ${env.padEnd(28)} ${allowed}`),
       ].join('\n'),
-    run: (args, env) => {
+    run: async (args, env) => {
       parseArgs({ args, options: {} });
+      const { runGateway } = await import('./gateway/main.ts');
       return runGateway(env);
     },
   },
@@ -52,6 +53,7 @@ const commands: Record<string, Command> = {
         process.stderr.write("parley ledger: the only subcommand is 'verify'\n");
         return 2;
       }
+      const { runLedgerVerify } = await import('./gateway/ledger-cli.ts');
       return runLedgerVerify(env);
     },
   },
@@ -64,6 +66,14 @@ const commands: Record<string, Command> = {
     run: async (args) => {
       const { runProvider } = await import('./provider/main.ts');
       return runProvider(args);
+    },
+  },
+  mcp: {
+    summary: "Serve MCP on stdio (Claude Desktop, Claude Code), relayed to a gateway's /mcp with an API key",
+    usage: 'parley mcp --gateway URL [--api-key KEY]   (or PARLEY_API_KEY in the environment)',
+    run: async (args, env) => {
+      const { runMcpStdio } = await import('./mcp/stdio.ts');
+      return runMcpStdio(args, env);
     },
   },
   demo: {

@@ -30,7 +30,7 @@ describe('agent card', () => {
     expect(card.skills.map((skill) => skill.id)).toEqual(skillIds);
     for (const skill of card.skills) expect(skill.examples.length).toBeGreaterThan(0);
     expect(card.skills.find((skill) => skill.id === 'verification')?.description).toMatch(
-      /TEE attestation verification is not available yet/,
+      /TEE evidence \(SEV-SNP, TDX, Nitro, NVIDIA\) is appraised/,
     );
     expect(card.securitySchemes.apiKey?.scheme).toMatchObject({
       $case: 'httpAuthSecurityScheme',

@@ -36,7 +36,7 @@ const skillDescriptions: Record<SkillName, { name: string; description: string; 
   verification: {
     name: 'Verification',
     description:
-      'Inference proofs: checks a receipt\'s Ed25519 signature against this gateway\'s key and against the channel\'s charges. TEE attestation verification is not available yet (it comes with the TEE area); such requests are rejected with ATTESTATION_NOT_SUPPORTED. Data part {"skill":"verification","action":"receipt","receipt":{…}}.',
+      'Inference proofs: checks a receipt\'s Ed25519 signature against this gateway\'s key and against the channel\'s charges. TEE evidence (SEV-SNP, TDX, Nitro, NVIDIA) is appraised as POST /v1/attestations/verify does: data part {"skill":"verification","action":"attestation","platform":"nitro","evidence":"<base64>","expected":{…}}. Data part {"skill":"verification","action":"receipt","receipt":{…}}.',
     tags: ['verification', 'receipts', 'proofs', 'tee'],
   },
 };

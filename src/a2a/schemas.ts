@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { signedStateSchema } from '../channels/index.ts';
+import { verifyRequestSchema } from '../tee/index.ts';
 import {
   chatRequestSchema,
   closeChannelSchema,
@@ -92,11 +93,10 @@ export const receiptSchema = parleyBillingSchema.shape.receipt.unwrap();
 
 const verificationRequestSchema = z.discriminatedUnion('action', [
   z.object({ skill: z.literal('verification'), action: z.literal('receipt'), receipt: receiptSchema }),
-  z.object({
-    skill: z.literal('verification'),
-    action: z.literal('attestation'),
-    evidence: z.unknown().optional(),
-  }),
+  // The body of POST /v1/attestations/verify, verified at the gateway's own clock.
+  verifyRequestSchema
+    .omit({ now: true })
+    .extend({ skill: z.literal('verification'), action: z.literal('attestation') }),
 ]);
 
 export const skillRequestSchema = z

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signChannelState } from '../channels/index.ts';
 import { readJson } from '../gateway/testing.ts';
 import { generateDidKey, signDelegation, signRegistration } from '../identity/index.ts';
+import { vectors } from '../tee/testing.ts';
 import {
   a2aClient,
   bearerFetch,
@@ -250,15 +251,20 @@ describe('settlement skill', () => {
 });
 
 describe('verification skill', () => {
-  it('says plainly that TEE attestations cannot be verified yet', async () => {
+  it('appraises real TEE evidence like POST /v1/attestations/verify, naming what failed', async () => {
+    // A real Nitro document, appraised now: its certificates expired long ago, so it must fail.
     const task = await run({
       skill: 'verification',
       action: 'attestation',
-      evidence: { platform: 'sev-snp' },
+      platform: 'nitro',
+      evidence: Buffer.from(vectors.nitro.evidence()).toString('base64'),
+      expected: { nonce: '01'.repeat(1024) },
     });
-    expect(task.status?.state).toBe(TaskState.TASK_STATE_REJECTED);
-    expect(statusError(task).code).toBe('ATTESTATION_NOT_SUPPORTED');
-    expect(statusText(task)).toMatch(/not available on this gateway yet/);
+    expect(task.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
+    const appraisal = resultOf(task) as { platform: string; valid: boolean; failed: string[]; id: string };
+    expect(appraisal).toMatchObject({ platform: 'nitro', valid: false });
+    expect(appraisal.failed.length).toBeGreaterThan(0);
+    expect(appraisal.id).toMatch(/^apr_/);
   });
 });
 

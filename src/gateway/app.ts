@@ -178,7 +178,11 @@ export function createApp(deps: AppDeps, services: Services = createServices(dep
     startedAt: deps.startedAt,
     orm: deps.db.orm,
   };
-  app.route('/', mcpRoutes(protocols));
+  // Browsers from the configured CORS origins may use /mcp too; '*' would switch off DNS-rebinding protection.
+  app.route(
+    '/',
+    mcpRoutes(protocols, { allowedOrigins: deps.corsOrigins.filter((origin) => origin !== '*') }),
+  );
   app.route(
     '/',
     a2aRoutes(protocols, {

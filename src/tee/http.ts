@@ -62,18 +62,22 @@ function verifyOptions(body: VerifyRequest, services: TeeServices): VerifyOption
   };
 }
 
+/** Verifies a request body (as `POST /v1/attestations/verify` takes it) and records the appraisal. */
+export function appraiseRequest(body: VerifyRequest, services: TeeServices) {
+  const evidence = decodeBase64(body.evidence);
+  const appraisal = verifyEvidence(
+    body.platform,
+    { evidence, certificates: body.certificates },
+    verifyOptions(body, services),
+  );
+  return services.appraisals.record({ appraisal, evidence });
+}
+
 /** `POST /v1/attestations/verify` and `GET /v1/attestations/{id}`. */
 export function teeRoutes(services: TeeServices) {
   return new OpenAPIHono()
     .openapi(verifyRoute, (c) => {
-      const body = c.req.valid('json');
-      const evidence = decodeBase64(body.evidence);
-      const appraisal = verifyEvidence(
-        body.platform,
-        { evidence, certificates: body.certificates },
-        verifyOptions(body, services),
-      );
-      return c.json(services.appraisals.record({ appraisal, evidence }), 200);
+      return c.json(appraiseRequest(c.req.valid('json'), services), 200);
     })
     .openapi(getRoute, (c) => {
       const stored = services.appraisals.get(c.req.valid('param').id);

@@ -1,7 +1,7 @@
 export { CheckList } from './appraisal.ts';
 export { type BindingInput, expectedBinding, teeBindingTag } from './binding.ts';
 export { teeError, teeErrors } from './errors.ts';
-export { type TeeServices, teeRoutes } from './http.ts';
+export { appraiseRequest, type TeeServices, teeRoutes } from './http.ts';
 export { isDebugEnclave, nitroVerifier } from './nitro.ts';
 export { nvidiaVerifier } from './nvidia.ts';
 export { boundValueMatches } from './policy.ts';

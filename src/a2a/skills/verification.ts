@@ -1,7 +1,7 @@
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { receiptBytes } from '../../channels/index.ts';
 import { AppError, verifyEd25519 } from '../../shared/index.ts';
-import { a2aError } from '../errors.ts';
+import { AppraisalStore, appraiseRequest } from '../../tee/index.ts';
 import type { RequestOf, SkillCall, SkillResult } from './types.ts';
 
 const hex = (value: string, bytes: number) =>
@@ -9,11 +9,22 @@ const hex = (value: string, bytes: number) =>
 
 /**
  * Checks an inference receipt: the gateway's Ed25519 signature over `parley/channel-receipt/v1` and
- * the receipt's fields, and whether the channel has charged at least that much. TEE attestations are
- * refused plainly until the TEE area lands.
+ * the receipt's fields, and whether the channel has charged at least that much; or TEE evidence, as
+ * POST /v1/attestations/verify does (the appraisal is stored for audit).
  */
 export function runVerification({ context }: SkillCall, request: RequestOf<'verification'>): SkillResult {
-  if (request.action === 'attestation') throw a2aError('ATTESTATION_NOT_SUPPORTED');
+  if (request.action === 'attestation') {
+    const { skill: _skill, action: _action, ...body } = request;
+    const appraisal = appraiseRequest(body, {
+      clock: context.clock,
+      appraisals: new AppraisalStore({ orm: context.orm, clock: context.clock, rng: context.rng }),
+      allowClockOverride: false,
+    });
+    const summary = appraisal.valid
+      ? `The ${appraisal.platform} evidence is valid (appraisal ${appraisal.id}).`
+      : `The ${appraisal.platform} evidence is NOT valid: failed ${appraisal.failed.join(', ')} (appraisal ${appraisal.id}).`;
+    return { name: 'verification', summary, data: appraisal };
+  }
   const { signature, ...signed } = request.receipt;
   const valid = verifyEd25519(
     hex(signature, 64),

@@ -1,0 +1,47 @@
+import type { RouterServices } from '../router/index.ts';
+import type { ProviderView } from './area-internals.ts';
+
+/** A provider as GET /v1/providers shows it: the record plus its status and health now. */
+export function withHealth(router: RouterServices, provider: ProviderView) {
+  const { health } = router;
+  return {
+    ...provider,
+    status: health.status(provider.id, Date.parse(provider.lastHeartbeatAt), provider.banned !== null),
+    health: health.snapshot(provider.id),
+  };
+}
+
+export function providersNow(router: RouterServices) {
+  return router.registry.listProviders().map((provider) => withHealth(router, provider));
+}
+
+/** Models some Active or Degraded provider serves right now (what GET /v1/models lists). */
+export function servedModels(router: RouterServices): Set<string> {
+  const served = new Set<string>();
+  for (const provider of providersNow(router)) {
+    if (provider.status === 'active' || provider.status === 'degraded')
+      for (const model of provider.models) served.add(model);
+  }
+  return served;
+}
+
+/** Every registered model, marked with whether it can be served now. */
+export function modelsNow(
+  router: RouterServices,
+  filter: Parameters<RouterServices['registry']['listModels']>[0] = {},
+) {
+  const served = servedModels(router);
+  return router.registry
+    .listModels(filter)
+    .map((model) => ({ ...model, available: served.has(model.model_id) }));
+}
+
+/**
+ * What the resource list and the model list depend on: registered models, their availability, and the
+ * providers (each one is a resource). Two equal fingerprints mean nothing a client lists has changed.
+ */
+export function catalogFingerprint(router: RouterServices): string {
+  const models = modelsNow(router).map((model) => `${model.model_id}:${model.available ? 1 : 0}`);
+  const providers = router.registry.listProviders().map((provider) => provider.id);
+  return `${models.sort().join(',')}|${providers.sort().join(',')}`;
+}
