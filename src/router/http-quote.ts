@@ -46,54 +46,59 @@ const quoteRoute = createRoute({
   responses: { 200: jsonResponse(quoteSchema, 'The quote'), ...errorResponses(400, 404) },
 });
 
-export function quoteRoutes(services: RouterServices) {
+/**
+ * The price of `tokens` tokens of a model now, at the named provider or the least loaded one that
+ * serves it, with every factor (the body of GET /v1/quote and of the MCP `get_quote` tool).
+ */
+export function quoteNow(
+  services: Pick<RouterServices, 'registry' | 'oracle'>,
+  query: { model: string; tokens: number; asset: string; provider?: string | undefined },
+) {
   const { registry, oracle } = services;
-  return new OpenAPIHono<IdentityEnv>().openapi(quoteRoute, (c) => {
-    const { model: modelId, tokens, asset, provider: providerId } = c.req.valid('query');
-    const model = registry.model(modelId);
-    const serving = registry
-      .listProviders()
-      .filter((p) => p.models.includes(modelId) && (!providerId || p.id === providerId));
-    const provider = serving.reduce<(typeof serving)[number] | undefined>(
-      (best, p) => (!best || p.inFlight / p.capacity < best.inFlight / best.capacity ? p : best),
-      undefined,
+  const { model: modelId, tokens, asset, provider: providerId } = query;
+  const model = registry.model(modelId);
+  const serving = registry
+    .listProviders()
+    .filter((p) => p.models.includes(modelId) && (!providerId || p.id === providerId));
+  const provider = serving.reduce<(typeof serving)[number] | undefined>(
+    (best, p) => (!best || p.inFlight / p.capacity < best.inFlight / best.capacity ? p : best),
+    undefined,
+  );
+  if (!provider)
+    throw routerError(
+      'PROVIDER_NOT_FOUND',
+      { model: modelId, ...(providerId ? { id: providerId } : {}) },
+      'No provider serves this model.',
     );
-    if (!provider)
-      throw routerError(
-        'PROVIDER_NOT_FOUND',
-        { model: modelId, ...(providerId ? { id: providerId } : {}) },
-        'No provider serves this model.',
-      );
-    const priced = quote(
-      {
-        basePricePerToken: BigInt(model.price_per_token),
-        tokens,
-        paramsCount: BigInt(model.parameters),
-        inFlight: provider.inFlight,
-        capacity: provider.capacity,
-        tee: provider.tee !== null,
-        asset,
-      },
-      oracle,
-    );
-    return c.json(
-      {
-        model: modelId,
-        provider: provider.id,
-        asset,
-        tokens,
-        basePricePerToken: model.price_per_token,
-        factors: priced.factors,
-        rate: {
-          numerator: priced.rate.numerator.toString(),
-          denominator: priced.rate.denominator.toString(),
-        },
-        total: priced.total.toString(),
-        perToken: priced.perToken.toString(),
-        formula:
-          'floor(base × tokens × size × utilization × tee × rate); size = 1 + 0.3·log10(params/1e9), utilization = 0.5 + 1.5·load, tee = 1.2',
-      },
-      200,
-    );
-  });
+  const priced = quote(
+    {
+      basePricePerToken: BigInt(model.price_per_token),
+      tokens,
+      paramsCount: BigInt(model.parameters),
+      inFlight: provider.inFlight,
+      capacity: provider.capacity,
+      tee: provider.tee !== null,
+      asset,
+    },
+    oracle,
+  );
+  return {
+    model: modelId,
+    provider: provider.id,
+    asset,
+    tokens,
+    basePricePerToken: model.price_per_token,
+    factors: priced.factors,
+    rate: { numerator: priced.rate.numerator.toString(), denominator: priced.rate.denominator.toString() },
+    total: priced.total.toString(),
+    perToken: priced.perToken.toString(),
+    formula:
+      'floor(base × tokens × size × utilization × tee × rate); size = 1 + 0.3·log10(params/1e9), utilization = 0.5 + 1.5·load, tee = 1.2',
+  };
+}
+
+export function quoteRoutes(services: RouterServices) {
+  return new OpenAPIHono<IdentityEnv>().openapi(quoteRoute, (c) =>
+    c.json(quoteNow(services, c.req.valid('query')), 200),
+  );
 }

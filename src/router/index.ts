@@ -20,6 +20,7 @@ export {
 export { HealthTracker, type ProviderStatus, statusOf } from './health.ts';
 export { type RouterServices, routerRoutes } from './http.ts';
 export { inferenceRoutes } from './http-inference.ts';
+export { quoteNow } from './http-quote.ts';
 export { type ForwardingConfig, type InferenceDeps, inferenceOperations } from './inference.ts';
 export { type Candidate, filterPool, type PoolRequirements } from './pool.ts';
 export {

@@ -1,7 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { ProtocolContext } from '../../gateway/context.ts';
-import { quote, routerErrors } from '../../router/index.ts';
-import { defineErrors } from '../../shared/index.ts';
+import { quoteNow } from '../../router/index.ts';
 import { modelsNow, providersNow } from '../catalog.ts';
 import {
   emptyInput,
@@ -14,8 +13,6 @@ import {
   quoteOutput,
 } from '../schemas.ts';
 import { addTool } from '../tool-kit.ts';
-
-const routerError = defineErrors(routerErrors);
 
 /** The gateway, its models and providers, and prices: what /v1/gateway, /v1/registry, /v1/providers, /v1/quote show. */
 export function registerRegistryTools(
@@ -108,50 +105,9 @@ export function registerRegistryTools(
     input: getQuoteInput,
     output: quoteOutput,
     annotations: { readOnlyHint: true, openWorldHint: false },
-    run: ({ model: modelId, tokens, asset, provider: providerId }, call) => {
+    run: (query, call) => {
       call.authorize();
-      const model = router.registry.model(modelId);
-      const serving = router.registry
-        .listProviders()
-        .filter((p) => p.models.includes(modelId) && (!providerId || p.id === providerId));
-      const provider = serving.reduce<(typeof serving)[number] | undefined>(
-        (best, p) => (!best || p.inFlight / p.capacity < best.inFlight / best.capacity ? p : best),
-        undefined,
-      );
-      if (!provider)
-        throw routerError(
-          'PROVIDER_NOT_FOUND',
-          { model: modelId, ...(providerId ? { id: providerId } : {}) },
-          'No provider serves this model.',
-        );
-      const priced = quote(
-        {
-          basePricePerToken: BigInt(model.price_per_token),
-          tokens,
-          paramsCount: BigInt(model.parameters),
-          inFlight: provider.inFlight,
-          capacity: provider.capacity,
-          tee: provider.tee !== null,
-          asset,
-        },
-        router.oracle,
-      );
-      return {
-        model: modelId,
-        provider: provider.id,
-        asset,
-        tokens,
-        basePricePerToken: model.price_per_token,
-        factors: priced.factors,
-        rate: {
-          numerator: priced.rate.numerator.toString(),
-          denominator: priced.rate.denominator.toString(),
-        },
-        total: priced.total.toString(),
-        perToken: priced.perToken.toString(),
-        formula:
-          'floor(base × tokens × size × utilization × tee × rate); size = 1 + 0.3·log10(params/1e9), utilization = 0.5 + 1.5·load, tee = 1.2',
-      };
+      return quoteNow(router, query);
     },
   });
 }
