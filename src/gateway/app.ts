@@ -25,6 +25,7 @@ import {
   createRouterServices,
   type ForwardingConfig,
   inferenceRoutes,
+  type RouterConfig,
   routerRoutes,
 } from '../router/index.ts';
 import { AppError, type Clock, type Rng } from '../shared/index.ts';
@@ -57,6 +58,8 @@ export interface AppDeps {
   forwarding: ForwardingConfig;
   /** Honour `now` in attestation requests (for verifying old samples); off in production. */
   teeAllowClockOverride?: boolean;
+  /** PEM roots per TEE platform replacing the pinned ones for provider attestations (tests, private PKI). */
+  teeRoots?: RouterConfig['teeRoots'];
   /** How the gateway reaches providers; tests may inject one. */
   fetch?: typeof fetch;
 }
@@ -94,6 +97,7 @@ export function createServices(deps: AppDeps) {
     identity,
     ledger: channels.ledger,
     allowPrivateEndpoints: deps.allowPrivateProviderEndpoints,
+    ...(deps.teeRoots ? { teeRoots: deps.teeRoots } : {}),
     onBreakerTransition: ({ providerId, from, to }) =>
       metrics.breakerTransitions.inc({ provider: providerId, from, to }),
   });

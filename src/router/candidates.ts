@@ -13,6 +13,8 @@ export interface Offer {
   pricing: QuoteContext;
   /** Cumulative cost of n output tokens at this provider, fixed for the request. */
   costOf: (tokens: number) => bigint;
+  /** The appraisal that makes this provider TEE-capable for the model, when one does. */
+  appraisalId: string | null;
 }
 
 /**
@@ -21,17 +23,19 @@ export interface Offer {
  * heartbeat, breaker state, and bonded stake.
  */
 export function offersFor(services: RouterServices, model: ModelView, asset = 'TNZO'): Offer[] {
-  const { registry, health, breakers, stake, oracle } = services;
+  const { registry, health, breakers, stake, oracle, attestations } = services;
   const offers: Offer[] = [];
   for (const provider of registry.listProviders()) {
     if (!provider.models.includes(model.model_id)) continue;
     const seen = health.snapshot(provider.id);
+    // TEE pools and the TEE surcharge follow evidence, never the provider's own claim.
+    const attested = attestations.capability(provider.id, model.model_id);
     const pricing: QuoteContext = {
       basePricePerToken: BigInt(model.price_per_token),
       paramsCount: BigInt(model.parameters),
       inFlight: provider.inFlight,
       capacity: provider.capacity,
-      tee: provider.tee !== null,
+      tee: attested !== undefined,
       asset,
     };
     const costOf = costOfTokens(pricing, oracle);
@@ -39,6 +43,7 @@ export function offersFor(services: RouterServices, model: ModelView, asset = 'T
       endpoint: provider.endpoint,
       pricing,
       costOf,
+      appraisalId: attested?.appraisalId ?? null,
       candidate: {
         providerId: provider.id,
         model: model.model_id,
@@ -49,7 +54,7 @@ export function offersFor(services: RouterServices, model: ModelView, asset = 'T
         reputation: seen.reputation,
         status: health.status(provider.id, Date.parse(provider.lastHeartbeatAt), provider.banned !== null),
         breaker: breakers.state(provider.id),
-        tee: provider.tee,
+        tee: attested?.platform ?? null,
         stake: stake.bonded(provider.id),
       },
     });

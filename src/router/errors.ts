@@ -42,6 +42,12 @@ export const routerErrors = {
     rpcCode: -32602,
     message: 'The Parley-Voucher header is not base64url of a signed channel state.',
   },
+  ATTESTATION_CHALLENGE_MISSING: {
+    status: 409,
+    rpcCode: -32010,
+    message:
+      'Ask for a fresh challenge first (POST /v1/providers/{id}/attestation/challenge); it lasts 10 minutes.',
+  },
   ROUTING_INVALID: { status: 400, rpcCode: -32602, message: 'Unknown routing strategy.' },
   CHANNEL_NOT_USABLE: {
     status: 403,

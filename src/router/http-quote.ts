@@ -51,7 +51,7 @@ const quoteRoute = createRoute({
  * serves it, with every factor (the body of GET /v1/quote and of the MCP `get_quote` tool).
  */
 export function quoteNow(
-  services: Pick<RouterServices, 'registry' | 'oracle'>,
+  services: Pick<RouterServices, 'registry' | 'oracle' | 'attestations'>,
   query: { model: string; tokens: number; asset: string; provider?: string | undefined },
 ) {
   const { registry, oracle } = services;
@@ -77,7 +77,7 @@ export function quoteNow(
       paramsCount: BigInt(model.parameters),
       inFlight: provider.inFlight,
       capacity: provider.capacity,
-      tee: provider.tee !== null,
+      tee: services.attestations.capability(provider.id, modelId) !== undefined,
       asset,
     },
     oracle,

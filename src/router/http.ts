@@ -7,9 +7,11 @@ import {
 } from '../identity/index.ts';
 import type { Clock, Rng } from '../shared/index.ts';
 import { callerSecurity, errorResponses, jsonBody, jsonResponse } from '../shared/index.ts';
+import type { ProviderAttestations } from './attestation.ts';
 import type { CircuitBreakers } from './circuit-breaker.ts';
 import { routerError } from './errors.ts';
 import type { HealthTracker } from './health.ts';
+import { attestationRoutes } from './http-attestation.ts';
 import { explainRoutes } from './http-explain.ts';
 import { openAiRoutes } from './http-openai.ts';
 import { quoteRoutes } from './http-quote.ts';
@@ -30,6 +32,7 @@ import type { StakeService } from './stake.ts';
 export interface RouterServices {
   registry: ModelRegistry;
   stake: StakeService;
+  attestations: ProviderAttestations;
   oracle: PriceOracle;
   health: HealthTracker;
   breakers: CircuitBreakers;
@@ -148,6 +151,7 @@ export function routerRoutes(services: RouterServices) {
       c.json(withHealth(registry.ban(c.req.valid('param').id, c.req.valid('json').reason)), 200),
     )
     .route('/', stakeRoutes(services))
+    .route('/', attestationRoutes(services))
     .route('/', quoteRoutes(services))
     .route('/', explainRoutes(services))
     .route('/', openAiRoutes(services));

@@ -60,6 +60,7 @@ export async function serve(
     'parley-provider': forwarded.providerId,
     'parley-asset': admission.asset,
     'parley-price-per-token': offer.candidate.pricePerToken.toString(),
+    ...(offer.appraisalId ? { 'parley-attestation': offer.appraisalId } : {}),
   };
   if (forwarded.status >= 400) {
     // The provider refused the request itself (4xx): nothing was delivered, nothing is charged.

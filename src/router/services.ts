@@ -2,6 +2,8 @@ import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { Ledger } from '../channels/index.ts';
 import type { IdentityServices } from '../identity/index.ts';
 import type { Clock, Rng } from '../shared/index.ts';
+import { AppraisalStore } from '../tee/index.ts';
+import { type AttestationDeps, ProviderAttestations } from './attestation.ts';
 import { type BreakerConfig, type BreakerTransition, CircuitBreakers } from './circuit-breaker.ts';
 import { HealthTracker } from './health.ts';
 import type { RouterServices } from './http.ts';
@@ -18,6 +20,8 @@ export interface RouterConfig {
   allowPrivateEndpoints: boolean;
   priceTable?: PriceTable;
   breaker?: Partial<BreakerConfig>;
+  /** PEM roots per TEE platform replacing the pinned ones (private deployments and tests only). */
+  teeRoots?: AttestationDeps['roots'];
   /** Told about every breaker transition (the gateway counts them in /metrics). */
   onBreakerTransition?: (transition: BreakerTransition) => void;
 }
@@ -25,15 +29,26 @@ export interface RouterConfig {
 /** Wires the registry, stake and pricing over one database and the ledger. */
 export function createRouterServices(config: RouterConfig): RouterServices {
   const { orm, clock, rng, identity, ledger } = config;
+  const registry = new ModelRegistry({
+    orm,
+    clock,
+    rng,
+    registry: identity.registry,
+    allowPrivateEndpoints: config.allowPrivateEndpoints,
+  });
+  const stake = new StakeService({ orm, clock, ledger });
   return {
-    registry: new ModelRegistry({
-      orm,
+    registry,
+    stake,
+    attestations: new ProviderAttestations({
       clock,
       rng,
-      registry: identity.registry,
-      allowPrivateEndpoints: config.allowPrivateEndpoints,
+      registry,
+      identities: identity.registry,
+      stake,
+      appraisals: new AppraisalStore({ orm, clock, rng }),
+      ...(config.teeRoots ? { roots: config.teeRoots } : {}),
     }),
-    stake: new StakeService({ orm, clock, ledger }),
     oracle: new StaticPriceOracle(config.priceTable),
     health: new HealthTracker(clock),
     breakers: new CircuitBreakers(clock, config.breaker, config.onBreakerTransition),
