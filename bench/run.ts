@@ -1,9 +1,12 @@
+import { a2aBench } from './a2a.ts';
 import { channelsBench } from './channels.ts';
 import { gatewayOverhead } from './gateway-overhead.ts';
 import { identityBench } from './identity.ts';
 import { inferenceBench } from './inference.ts';
 import { llamaBench } from './llama.ts';
+import { mcpBench } from './mcp.ts';
 import { routerBench } from './router.ts';
+import { teeBench } from './tee.ts';
 
 /** `npm run bench [-- name ...]`: runs the named benchmarks (all by default), one JSON line each. */
 const benchmarks: Record<string, () => Promise<void>> = {
@@ -13,6 +16,9 @@ const benchmarks: Record<string, () => Promise<void>> = {
   router: () => routerBench(),
   inference: () => inferenceBench(),
   llama: () => llamaBench(),
+  mcp: () => mcpBench(),
+  a2a: () => a2aBench(),
+  tee: () => teeBench(),
 };
 
 const requested = process.argv.slice(2);
