@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { TaskState } from '@a2a-js/sdk';
 import type { Client } from '@a2a-js/sdk/client';
 import { a2aClient, bearerFetch, sendRequest } from '../src/a2a/testing.ts';
-import { type BenchGateway, closedLoop, getJson, type LoopResult, ratio, startBenchGateway } from './mcp.ts';
 import { report } from './harness.ts';
+import { type BenchGateway, closedLoop, getJson, type LoopResult, ratio, startBenchGateway } from './mcp.ts';
 
 /**
  * A2A through the real gateway process, same run: (1) round trips per second of the cheap `wallet`
@@ -28,7 +28,7 @@ export async function a2aBench(seconds = Number(process.env.BENCH_SECONDS ?? 5))
     for (const workers of [1, concurrency]) {
       const results: Record<string, LoopResult> = {};
       for (const [name, call] of Object.entries(variants)) {
-        await closedLoop(workers, 0.5, call); // warm-up, untimed
+        await closedLoop(workers, 1, call); // warm-up, untimed
         results[name] = await closedLoop(workers, seconds, call);
       }
       const { http, sendMessage, rawMessageSend } = results as Record<keyof typeof variants, LoopResult>;
@@ -82,7 +82,8 @@ async function rawBalances(setup: BenchGateway) {
     }),
   });
   const text = await response.text();
-  if (!response.ok || !text.includes('"completed"')) throw new Error(`message/send: ${response.status} ${text}`);
+  if (!response.ok || !text.includes('"completed"'))
+    throw new Error(`message/send: ${response.status} ${text}`);
 }
 
 /** Sequential, alternating: first token and whole answer of the same streamed completion both ways. */

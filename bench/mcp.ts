@@ -40,7 +40,7 @@ export async function mcpBench(seconds = Number(process.env.BENCH_SECONDS ?? 5))
         const row: Record<string, unknown> = { concurrency: workers };
         const results: Record<string, LoopResult> = {};
         for (const [name, call] of Object.entries(variants)) {
-          await closedLoop(workers, 0.5, call); // warm-up, untimed
+          await closedLoop(workers, 1, call); // warm-up, untimed
           results[name] = await closedLoop(workers, seconds, call);
         }
         const { http, mcpRaw, mcpSdk } = results as Record<'http' | 'mcpRaw' | 'mcpSdk', LoopResult>;
@@ -54,7 +54,11 @@ export async function mcpBench(seconds = Number(process.env.BENCH_SECONDS ?? 5))
       }
       tools.push({ tool, route, rows });
     }
-    const chat = await chatVsCompletions(setup, at(clients, 0).client, Number(process.env.BENCH_COUNT ?? 200));
+    const chat = await chatVsCompletions(
+      setup,
+      at(clients, 0).client,
+      Number(process.env.BENCH_COUNT ?? 200),
+    );
     report('mcp', {
       what: 'MCP tools/call through the gateway vs the plain HTTP route doing the same service call (same run, closed loop)',
       gateway: 'separate process: bin/parley.js gateway, PARLEY_LOG_LEVEL=info, SQLite in a temp dir',
@@ -207,7 +211,12 @@ async function rawToolCall(
       'mcp-session-id': transport.sessionId ?? '',
       'mcp-protocol-version': transport.protocolVersion ?? '2025-06-18',
     },
-    body: JSON.stringify({ jsonrpc: '2.0', id: rawId++, method: 'tools/call', params: { name, arguments: {} } }),
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: rawId++,
+      method: 'tools/call',
+      params: { name, arguments: {} },
+    }),
   });
   const text = await response.text();
   if (!response.ok || !text.includes('"structuredContent"'))

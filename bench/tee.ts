@@ -1,5 +1,10 @@
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { type EvidenceInput, type TeePlatform, type VerifyOptions, verifyEvidence } from '../src/tee/index.ts';
+import {
+  type EvidenceInput,
+  type TeePlatform,
+  type VerifyOptions,
+  verifyEvidence,
+} from '../src/tee/index.ts';
 import { parseNitroDocument } from '../src/tee/nitro-document.ts';
 import { vectors } from '../src/tee/testing.ts';
 import { report } from './harness.ts';
