@@ -1,9 +1,11 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { readKeyFile, writeNewKeyFile } from '../identity/index.ts';
 import { parleyVersion } from '../shared/index.ts';
+import type { TeePlatform } from '../tee/index.ts';
+import { commandEvidence } from './attester.ts';
 import { createProgressWriter, downloadModel } from './download/index.ts';
 import { createLlamaEngine, createLlamaServerEngine } from './engine/index.ts';
 import { randomModelPresets, writeRandomModel } from './gguf/index.ts';
@@ -34,7 +36,10 @@ Options:
   --gpu MODE               auto, cpu, cuda, vulkan or metal (default auto)
   --threads N              CPU threads (default: node-llama-cpp's choice)
   --backend B              node-llama-cpp (default, in process) or llama-server (a supervised process)
-  --llama-server-bin PATH  the llama-server binary for --backend llama-server`;
+  --llama-server-bin PATH  the llama-server binary for --backend llama-server
+  --tee-platform P         attest in a TEE: sev-snp, tdx, nitro or nvidia (needs --tee-evidence-command)
+  --tee-evidence-command C shell command printing evidence (base64 or raw) over $PARLEY_TEE_REPORT_DATA
+  --tee-certificates FILE  PEM chain the evidence does not carry (SEV-SNP VCEK chain, NVIDIA)`;
 
 const options = {
   model: { type: 'string' },
@@ -56,6 +61,9 @@ const options = {
   threads: { type: 'string' },
   backend: { type: 'string', default: 'node-llama-cpp' },
   'llama-server-bin': { type: 'string' },
+  'tee-platform': { type: 'string' },
+  'tee-evidence-command': { type: 'string' },
+  'tee-certificates': { type: 'string' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ args: string[]; options: typeof options }>>['values'];
@@ -115,6 +123,19 @@ export async function runProvider(args: string[]): Promise<number> {
               ...(values['min-stake'] ? { minStake: BigInt(values['min-stake']) } : {}),
               stake: BigInt(values.stake),
               heartbeatMs: 30_000,
+              ...(values['tee-platform']
+                ? {
+                    tee: {
+                      platform: values['tee-platform'] as TeePlatform,
+                      evidence: commandEvidence(
+                        values['tee-evidence-command'] as string,
+                        values['tee-certificates']
+                          ? readFileSync(values['tee-certificates'], 'utf8')
+                          : undefined,
+                      ),
+                    },
+                  }
+                : {}),
             },
           }
         : {}),
@@ -156,6 +177,10 @@ function checkOptions(values: Values): string | undefined {
     return '--backend llama-server needs --llama-server-bin PATH';
   if (values['llama-server-bin'] && !existsSync(values['llama-server-bin']))
     return `no llama-server binary at ${values['llama-server-bin']}`;
+  if (values['tee-platform'] && !['sev-snp', 'tdx', 'nitro', 'nvidia'].includes(values['tee-platform']))
+    return '--tee-platform takes sev-snp, tdx, nitro or nvidia';
+  if (values['tee-platform'] && (!values['tee-evidence-command'] || !values.gateway))
+    return '--tee-platform needs --tee-evidence-command and --gateway';
   if (!['auto', 'cpu', 'cuda', 'vulkan', 'metal'].includes(values.gpu))
     return '--gpu takes auto, cpu, cuda, vulkan or metal';
   return undefined;

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { listen } from '../gateway/server.ts';
 import { providerApp } from './api/index.ts';
+import { attest, type TeeSettings } from './attester.ts';
 import type { InferenceEngine } from './engine/index.ts';
 import { GatewayClient, type SigningKey } from './gateway-client.ts';
 import { type ProviderListing, Registrar } from './registration.ts';
@@ -22,6 +23,8 @@ export interface ProviderNodeOptions {
     stake: bigint;
     /** Draw the stake from the gateway's faucet (development gateways). */
     faucet?: boolean;
+    /** Attest the model in a TEE after registering, and again before each appraisal expires. */
+    tee?: TeeSettings;
     heartbeatMs: number;
     fetch?: typeof fetch;
   };
@@ -33,6 +36,8 @@ export interface ProviderNode {
   url: string;
   providerId: string | undefined;
   did: string | undefined;
+  /** The latest TEE appraisal of this node's model, when it attests. */
+  appraisal: { id: string; valid: boolean } | undefined;
   /** Sends one heartbeat now (re-registering if the gateway forgot this node). */
   heartbeat(): Promise<void>;
   /** Drains: refuses new work, lets in-flight generations finish (up to timeoutMs), stops serving. */
@@ -59,6 +64,8 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
   const server = await listen(app, options.host, options.port);
   const url = options.publicUrl ?? `http://${options.host}:${server.port}`;
   let timer: NodeJS.Timeout | undefined;
+  let attestTimer: NodeJS.Timeout | undefined;
+  let lastAppraisal: { id: string; valid: boolean } | undefined;
   const beat = async () => {
     if (!registrar) return;
     const stats = engine.stats();
@@ -72,6 +79,7 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
       name: settings.name,
       endpoint: url,
       capacity: stats.capacity,
+      tee: settings.tee?.platform ?? null,
       gpu: gpu ? { name: gpu.name, vramGb: Math.max(0.001, gpu.vramBytes / 2 ** 30) } : null,
       model: {
         id: engine.model.id,
@@ -85,16 +93,35 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
       stake: settings.stake,
       ...(settings.faucet ? { faucet: true } : {}),
     };
-    registrar = new Registrar(
-      new GatewayClient(settings.url, settings.key, undefined, settings.fetch),
-      listing,
-      settings.statePath,
-    );
+    const client = new GatewayClient(settings.url, settings.key, undefined, settings.fetch);
+    registrar = new Registrar(client, listing, settings.statePath);
     const providerId = await registrar.register();
     logger.info(
       { gateway: settings.url, providerId, did: registrar.did, endpoint: url },
       'registered with the gateway',
     );
+    const tee = settings.tee;
+    if (tee) {
+      const warn = (err: unknown) =>
+        logger.warn({ err: (err as Error).message }, 'attestation failed; will retry');
+      const renew = async (): Promise<void> => {
+        const current = registrar?.providerId;
+        if (!current) return;
+        const appraisal = await attest(
+          client,
+          current,
+          { didKey: settings.key.didKey, modelId: engine.model.id, modelSha256: engine.model.sha256 },
+          tee,
+        );
+        lastAppraisal = appraisal;
+        if (appraisal.valid)
+          logger.info({ appraisal: appraisal.id, expiresAt: appraisal.expiresAt }, 'attested');
+        else logger.error({ appraisal: appraisal.id, failed: appraisal.failed }, 'attestation refused');
+        attestTimer = setTimeout(() => renew().catch(warn), appraisal.renewInMs);
+        attestTimer.unref();
+      };
+      await renew();
+    }
     timer = setInterval(() => {
       beat().catch((err) => logger.warn({ err: (err as Error).message }, 'heartbeat failed; will retry'));
     }, settings.heartbeatMs);
@@ -109,8 +136,12 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
       return registrar?.did;
     },
     heartbeat: beat,
+    get appraisal() {
+      return lastAppraisal;
+    },
     async close(timeoutMs) {
       if (timer) clearInterval(timer);
+      if (attestTimer) clearTimeout(attestTimer);
       await Promise.all([engine.close(timeoutMs), server.close(timeoutMs)]);
     },
   };

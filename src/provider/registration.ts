@@ -9,6 +9,8 @@ export interface ProviderListing {
   endpoint: string;
   capacity: number;
   gpu: { name: string; vramGb: number } | null;
+  /** The TEE platform this node attests with (a claim: routing follows the gateway's appraisal). */
+  tee?: string | null;
   model: {
     id: string;
     name: string;
@@ -100,6 +102,7 @@ export class Registrar {
         kind: 'parley',
         models: [listing.model.id],
         gpu: listing.gpu,
+        tee: listing.tee ?? null,
         capacity: listing.capacity,
       });
       this.state.providerId = created.id;
