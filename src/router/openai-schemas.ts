@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { openAiChatFields, openAiCompletionFields, openAiSamplingFields } from '../shared/index.ts';
 import { routingStrategySchema } from './strategies.ts';
 
 /**
@@ -17,18 +18,7 @@ const routingSchema = z
       'Parley extension: how to pick the provider (also the Parley-Routing header); not sent upstream',
   });
 
-const samplingFields = {
-  model: z.string().min(1).max(128),
-  stream: z.boolean().optional(),
-  stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullish(),
-  max_tokens: z.number().int().positive().max(1_000_000).nullish(),
-  temperature: z.number().min(0).max(2).nullish(),
-  top_p: z.number().min(0).max(1).nullish(),
-  seed: z.number().int().nullish(),
-  stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
-  n: z.literal(1, { error: 'Parley serves one choice per request (n = 1)' }).nullish(),
-  routing: routingSchema,
-};
+const samplingFields = { ...openAiSamplingFields, routing: routingSchema };
 
 const messageSchema = z.looseObject({
   role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
@@ -39,9 +29,7 @@ export const chatRequestSchema = z
   .looseObject({
     ...samplingFields,
     messages: z.array(messageSchema).min(1).max(4096),
-    max_completion_tokens: z.number().int().positive().max(1_000_000).nullish(),
-    logprobs: z.boolean().nullish(),
-    top_logprobs: z.number().int().min(0).max(20).nullish(),
+    ...openAiChatFields,
   })
   .meta({ id: 'ChatCompletionRequest' });
 export type ChatRequest = z.infer<typeof chatRequestSchema>;
@@ -49,10 +37,7 @@ export type ChatRequest = z.infer<typeof chatRequestSchema>;
 export const completionRequestSchema = z
   .looseObject({
     ...samplingFields,
-    prompt: z.union([z.string(), z.array(z.string()).length(1, 'one prompt per request')]),
-    logprobs: z.number().int().min(0).max(20).nullish(),
-    echo: z.literal(false, { error: 'echo is not supported' }).nullish(),
-    best_of: z.literal(1, { error: 'best_of is not supported' }).nullish(),
+    ...openAiCompletionFields,
   })
   .meta({ id: 'CompletionRequest' });
 export type CompletionRequest = z.infer<typeof completionRequestSchema>;

@@ -11,6 +11,7 @@ export {
 } from './errors.ts';
 export { atomicAmountSchema, formatUnits, parseUnits, positiveAmountSchema } from './money.ts';
 export { once } from './once.ts';
+export { openAiChatFields, openAiCompletionFields, openAiSamplingFields } from './openai-wire.ts';
 export { callerSecurity, errorResponses, jsonBody, jsonResponse } from './openapi.ts';
 export { cryptoRng, type Rng, randomId, seededRng } from './random.ts';
 export { requestHeader } from './request-header.ts';

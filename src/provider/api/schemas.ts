@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { openAiChatFields, openAiCompletionFields, openAiSamplingFields } from '../../shared/index.ts';
 
 /**
  * The provider's OpenAI-compatible wire shapes. Requests are loose objects: OpenAI parameters this
@@ -6,16 +7,8 @@ import { z } from 'zod';
  */
 
 const samplingFields = {
-  model: z.string().min(1).max(256),
-  stream: z.boolean().nullish(),
-  stream_options: z.looseObject({ include_usage: z.boolean().nullish() }).nullish(),
-  max_tokens: z.number().int().positive().max(1_000_000).nullish(),
-  temperature: z.number().min(0).max(2).nullish(),
-  top_p: z.number().min(0).max(1).nullish(),
+  ...openAiSamplingFields,
   top_k: z.number().int().min(0).nullish().meta({ description: "llama.cpp's top-k; 0 or absent: off" }),
-  seed: z.number().int().nullish(),
-  stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
-  n: z.literal(1, { error: 'This provider serves one choice per request (n = 1)' }).nullish(),
 };
 
 const textPartSchema = z.looseObject({
@@ -32,9 +25,7 @@ export const chatRequestSchema = z
   .looseObject({
     ...samplingFields,
     messages: z.array(messageSchema).min(1).max(4096),
-    max_completion_tokens: z.number().int().positive().max(1_000_000).nullish(),
-    logprobs: z.boolean().nullish(),
-    top_logprobs: z.number().int().min(0).max(20).nullish(),
+    ...openAiChatFields,
   })
   .refine((body) => body.top_logprobs == null || body.logprobs === true, {
     path: ['top_logprobs'],
@@ -46,10 +37,7 @@ export type ChatRequest = z.infer<typeof chatRequestSchema>;
 export const completionRequestSchema = z
   .looseObject({
     ...samplingFields,
-    prompt: z.union([z.string(), z.array(z.string()).length(1, 'one prompt per request')]),
-    logprobs: z.number().int().min(0).max(20).nullish(),
-    echo: z.literal(false, { error: 'echo is not supported' }).nullish(),
-    best_of: z.literal(1, { error: 'best_of is not supported' }).nullish(),
+    ...openAiCompletionFields,
   })
   .meta({ id: 'ProviderCompletionRequest' });
 export type CompletionRequest = z.infer<typeof completionRequestSchema>;
