@@ -19,7 +19,7 @@ import type {
 import { TaskState } from '@a2a-js/sdk';
 import type { A2ARequestHandler, ServerCallContext } from '@a2a-js/sdk/server';
 import type { MessageLog } from './message-log.ts';
-import { scopeOf } from './task-store.ts';
+import { scopedKey, scopeOf } from './task-store.ts';
 
 const settled: readonly TaskState[] = [
   TaskState.TASK_STATE_COMPLETED,
@@ -136,8 +136,7 @@ export class IdempotentRequestHandler implements A2ARequestHandler {
   }
 
   private keyOf(context: ServerCallContext, messageId: string): string {
-    const { tenant, owner } = scopeOf(context);
-    return `${tenant}\u0000${owner}\u0000${messageId}`;
+    return scopedKey(scopeOf(context), messageId);
   }
 
   getAgentCard(): Promise<AgentCard> {

@@ -1,9 +1,8 @@
 import { Message } from '@a2a-js/sdk';
 import type { ServerCallContext } from '@a2a-js/sdk/server';
-import { and, eq } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { Clock } from '../shared/index.ts';
-import { a2aMessages } from './tables.ts';
+import { messageStatements } from './statements.ts';
 import { scopeOf } from './task-store.ts';
 
 /** What a message id led to the first time it was seen: a task, or a direct reply. */
@@ -14,24 +13,17 @@ export type Seen = { taskId: string } | { reply: Message };
  * answered with what the first one started instead of running the skill again.
  */
 export class MessageLog {
+  private readonly statements: ReturnType<typeof messageStatements>;
+
   constructor(
-    private readonly orm: BetterSQLite3Database,
+    orm: BetterSQLite3Database,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.statements = messageStatements(orm);
+  }
 
   find(context: ServerCallContext, messageId: string): Seen | undefined {
-    const { tenant, owner } = scopeOf(context);
-    const row = this.orm
-      .select()
-      .from(a2aMessages)
-      .where(
-        and(
-          eq(a2aMessages.tenant, tenant),
-          eq(a2aMessages.owner, owner),
-          eq(a2aMessages.messageId, messageId),
-        ),
-      )
-      .get();
+    const row = this.statements.byId().get({ ...scopeOf(context), messageId });
     if (row?.taskId) return { taskId: row.taskId };
     if (row?.reply) return { reply: Message.fromJSON(row.reply) };
     return undefined;
@@ -43,21 +35,16 @@ export class MessageLog {
   }
 
   recordReply(context: ServerCallContext, messageId: string, reply: Message): void {
-    this.record(context, messageId, {
-      taskId: null,
-      reply: Message.toJSON(reply) as Record<string, unknown>,
-    });
+    this.record(context, messageId, { taskId: null, reply: JSON.stringify(Message.toJSON(reply)) });
   }
 
   private record(
     context: ServerCallContext,
     messageId: string,
-    outcome: { taskId: string | null; reply: Record<string, unknown> | null },
+    outcome: { taskId: string | null; reply: string | null },
   ) {
-    this.orm
-      .insert(a2aMessages)
-      .values({ ...scopeOf(context), messageId, ...outcome, receivedAt: new Date(this.clock.now()) })
-      .onConflictDoNothing()
-      .run();
+    this.statements
+      .insert()
+      .run({ ...scopeOf(context), messageId, ...outcome, receivedAt: new Date(this.clock.now()) });
   }
 }

@@ -5,12 +5,11 @@ import type {
   ServerCallContext,
   StoredPushNotificationConfig,
 } from '@a2a-js/sdk/server';
-import { and, asc, eq } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { checkProviderEndpoint } from '../router/index.ts';
 import { type Clock, type Rng, randomId } from '../shared/index.ts';
-import { a2aPushConfigs } from './tables.ts';
-import { scopeOf } from './task-store.ts';
+import { pushStatements } from './statements.ts';
+import { scopedKey, scopeOf } from './task-store.ts';
 
 export interface PushStoreDeps {
   orm: BetterSQLite3Database;
@@ -25,7 +24,17 @@ export interface PushStoreDeps {
  * provider endpoint (http(s), not loopback, link-local or private after DNS resolution).
  */
 export class SqlitePushNotificationStore implements PushNotificationStore {
-  constructor(private readonly deps: PushStoreDeps) {}
+  private readonly statements: ReturnType<typeof pushStatements>;
+  /**
+   * The tasks that have webhooks, read from the table on first use and kept in step with save and
+   * delete: the sender asks on every task event (every token of a completion), almost always for a
+   * task that has none, and this answers that without a query.
+   */
+  private withWebhooks: Set<string> | undefined;
+
+  constructor(private readonly deps: PushStoreDeps) {
+    this.statements = pushStatements(deps.orm);
+  }
 
   async save(taskId: string, context: ServerCallContext, config: TaskPushNotificationConfig): Promise<void> {
     const refusal = await checkProviderEndpoint(config.url, this.deps.allowPrivateEndpoints);
@@ -36,24 +45,16 @@ export class SqlitePushNotificationStore implements PushNotificationStore {
     }
     // The SDK reads the new id back from the object it passed in.
     if (!config.id) config.id = `push-${randomId(this.deps.rng, 8)}`;
-    const row = {
-      config: TaskPushNotificationConfig.toJSON({ ...config, taskId }) as Record<string, unknown>,
+    const scope = scopeOf(context);
+    this.statements.upsert().run({
+      ...scope,
+      taskId,
+      configId: config.id,
+      config: TaskPushNotificationConfig.toJSON({ ...config, taskId }),
       wireVersion: context.requestedVersion,
-    };
-    this.deps.orm
-      .insert(a2aPushConfigs)
-      .values({
-        ...scopeOf(context),
-        taskId,
-        configId: config.id,
-        ...row,
-        createdAt: new Date(this.deps.clock.now()),
-      })
-      .onConflictDoUpdate({
-        target: [a2aPushConfigs.tenant, a2aPushConfigs.owner, a2aPushConfigs.taskId, a2aPushConfigs.configId],
-        set: row,
-      })
-      .run();
+      createdAt: new Date(this.deps.clock.now()),
+    });
+    this.tasksWithWebhooks().add(scopedKey(scope, taskId));
   }
 
   async load(taskId: string, context: ServerCallContext): Promise<TaskPushNotificationConfig[]> {
@@ -64,19 +65,11 @@ export class SqlitePushNotificationStore implements PushNotificationStore {
     taskId: string,
     context: ServerCallContext,
   ): Promise<StoredPushNotificationConfig[]> {
-    const { tenant, owner } = scopeOf(context);
-    return this.deps.orm
-      .select()
-      .from(a2aPushConfigs)
-      .where(
-        and(
-          eq(a2aPushConfigs.tenant, tenant),
-          eq(a2aPushConfigs.owner, owner),
-          eq(a2aPushConfigs.taskId, taskId),
-        ),
-      )
-      .orderBy(asc(a2aPushConfigs.createdAt), asc(a2aPushConfigs.configId))
-      .all()
+    const scope = scopeOf(context);
+    if (!this.tasksWithWebhooks().has(scopedKey(scope, taskId))) return [];
+    return this.statements
+      .ofTask()
+      .all({ ...scope, taskId })
       .map((row) => ({
         config: TaskPushNotificationConfig.fromJSON(row.config),
         wireVersion: row.wireVersion,
@@ -85,17 +78,19 @@ export class SqlitePushNotificationStore implements PushNotificationStore {
 
   /** Without a config id, deletes the config whose id is the task id (the v0.3 default), as the SDK does. */
   async delete(taskId: string, context: ServerCallContext, configId?: string): Promise<void> {
-    const { tenant, owner } = scopeOf(context);
-    this.deps.orm
-      .delete(a2aPushConfigs)
-      .where(
-        and(
-          eq(a2aPushConfigs.tenant, tenant),
-          eq(a2aPushConfigs.owner, owner),
-          eq(a2aPushConfigs.taskId, taskId),
-          eq(a2aPushConfigs.configId, configId ?? taskId),
-        ),
-      )
-      .run();
+    const scope = scopeOf(context);
+    this.statements.delete().run({ ...scope, taskId, configId: configId ?? taskId });
+    if (!this.statements.ofTask().get({ ...scope, taskId }))
+      this.tasksWithWebhooks().delete(scopedKey(scope, taskId));
+  }
+
+  private tasksWithWebhooks(): Set<string> {
+    this.withWebhooks ??= new Set(
+      this.statements
+        .tasksWithConfigs()
+        .all()
+        .map((row) => scopedKey(row, row.taskId)),
+    );
+    return this.withWebhooks;
   }
 }

@@ -1,4 +1,4 @@
-import { type Task, TaskState } from '@a2a-js/sdk';
+import { Role, type Task, TaskState } from '@a2a-js/sdk';
 import {
   InMemoryTaskStore,
   ServerCallContext,
@@ -64,6 +64,28 @@ describe.each(stores)('%s', (_name, make) => {
     expect(await store.load('nope', alice)).toBeUndefined();
   });
 
+  it('writes a task back to an earlier version, and a save after a load keeps the loaded changes', async () => {
+    const store = make();
+    const first = task('t1', TaskState.TASK_STATE_WORKING, 1);
+    await store.save(first, alice);
+    await store.save(task('t1', TaskState.TASK_STATE_COMPLETED, 2), alice);
+    await store.save(first, alice);
+    expect(await store.load('t1', alice)).toEqual(first);
+    const loaded = (await store.load('t1', alice)) as Task;
+    loaded.history.push({
+      messageId: 'm2',
+      contextId: 'ctx-1',
+      taskId: 't1',
+      role: Role.ROLE_USER,
+      parts: [],
+      metadata: undefined,
+      extensions: [],
+      referenceTaskIds: [],
+    });
+    await store.save(loaded, alice);
+    expect((await store.load('t1', alice))?.history.map((message) => message.messageId)).toEqual(['m2']);
+  });
+
   it('lists newest status first, pages with a token, filters by context, state and time', async () => {
     const store = make();
     for (let minute = 1; minute <= 5; minute++) {
@@ -98,5 +120,23 @@ describe.each(stores)('%s', (_name, make) => {
     );
     expect(recent.tasks.map((t) => t.id)).toEqual(['t5', 't4']);
     expect(recent.tasks[0]?.artifacts).toHaveLength(1);
+  });
+});
+
+describe('SqliteTaskStore on a database another store also writes (a restart, a second server)', () => {
+  it('skips only saves that match what it last read or wrote, so the other store’s writes are not lost', async () => {
+    const db = openDatabase(':memory:');
+    migrateDatabase(db);
+    const before = new SqliteTaskStore(db.orm, new ManualClock());
+    const after = new SqliteTaskStore(db.orm, new ManualClock());
+    const working = task('t1', TaskState.TASK_STATE_WORKING, 1);
+    const completed = task('t1', TaskState.TASK_STATE_COMPLETED, 2);
+    await before.save(working, alice);
+    await after.save(completed, alice);
+    expect(await before.load('t1', alice)).toEqual(completed);
+    await before.save(working, alice);
+    expect(await after.load('t1', alice)).toEqual(working);
+    await after.save(completed, alice);
+    expect(await before.load('t1', alice)).toEqual(completed);
   });
 });
