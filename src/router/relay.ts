@@ -4,6 +4,8 @@ import { routerError } from './errors.ts';
 import { type Forwarded, forward, NoUpstreamError } from './forward.ts';
 import { type Admission, type InferenceBody, type InferenceDeps, inferencePaths } from './inference.ts';
 import type { ChatRequest } from './openai-schemas.ts';
+import { embeddingResponse } from './relay-embeddings.ts';
+import { completionBody, encodeReceipt, finalChunk, upstreamError, usageChunk } from './relay-shapes.ts';
 import { Tally } from './tally.ts';
 
 export interface Billing {
@@ -124,7 +126,7 @@ const sseHeaders = {
   'x-accel-buffering': 'no',
 };
 
-interface RelayContext {
+export interface RelayContext {
   admission: Admission;
   forwarded: Forwarded;
   tally: Tally;
@@ -266,125 +268,4 @@ function streamTokens(context: RelayContext): ReadableStream<Uint8Array> {
       cancelled = true;
     },
   });
-}
-
-function upstreamError(context: RelayContext, cause: unknown) {
-  return {
-    code: 'UPSTREAM_FAILED',
-    type: 'server_error',
-    param: null,
-    message: `The provider failed mid-stream; you are charged only for the ${context.tally.tokens} tokens delivered.`,
-    details: { provider: context.forwarded.providerId, cause },
-  };
-}
-
-function usageOf(context: RelayContext) {
-  const prompt = context.tally.usage?.prompt_tokens ?? 0;
-  return {
-    prompt_tokens: prompt,
-    completion_tokens: context.tally.tokens,
-    total_tokens: prompt + context.tally.tokens,
-  };
-}
-
-function envelope(context: RelayContext, object: string) {
-  const { tally, admission } = context;
-  return {
-    id: tally.id || `parley-${Date.now()}`,
-    object,
-    created: tally.created || Math.floor(Date.now() / 1000),
-    model: tally.model || admission.model.model_id,
-    ...(tally.systemFingerprint ? { system_fingerprint: tally.systemFingerprint } : {}),
-  };
-}
-
-function finalChunk(context: RelayContext, billing: Billing, failed: boolean) {
-  const chat = context.admission.kind === 'chat';
-  const finish = failed ? null : context.tally.finishReason;
-  return {
-    ...envelope(context, chat ? 'chat.completion.chunk' : 'text_completion'),
-    choices: [
-      chat
-        ? { index: 0, delta: {}, logprobs: null, finish_reason: finish }
-        : { index: 0, text: '', logprobs: null, finish_reason: finish },
-    ],
-    parley: billing,
-  };
-}
-
-function usageChunk(context: RelayContext) {
-  const chat = context.admission.kind === 'chat';
-  return {
-    ...envelope(context, chat ? 'chat.completion.chunk' : 'text_completion'),
-    choices: [],
-    usage: usageOf(context),
-  };
-}
-
-function completionBody(context: RelayContext, billing: Billing) {
-  const { tally } = context;
-  const chat = context.admission.kind === 'chat';
-  const logprobs = tally.sawLogprobs
-    ? chat
-      ? { content: tally.logprobs.content }
-      : {
-          tokens: tally.logprobs.tokens,
-          token_logprobs: tally.logprobs.token_logprobs,
-          top_logprobs: tally.logprobs.top_logprobs,
-          text_offset: tally.logprobs.text_offset,
-        }
-    : null;
-  const choice = chat
-    ? {
-        index: 0,
-        message: { role: 'assistant', content: tally.text },
-        logprobs,
-        finish_reason: tally.finishReason,
-      }
-    : { index: 0, text: tally.text, logprobs, finish_reason: tally.finishReason };
-  return {
-    ...envelope(context, chat ? 'chat.completion' : 'text_completion'),
-    choices: [choice],
-    usage: usageOf(context),
-    parley: billing,
-  };
-}
-
-export function encodeReceipt(receipt: Receipt | null): string {
-  return receipt ? Buffer.from(JSON.stringify(receipt)).toString('base64url') : '';
-}
-
-/** Embeddings: one JSON answer, billed per input token the provider reports. */
-async function embeddingResponse(
-  forwarded: Forwarded,
-  admit: (tokens: number) => boolean,
-  bill: () => Billing,
-  headers: Record<string, string>,
-  meter: Meter | undefined,
-): Promise<Response> {
-  let answer: { usage?: { prompt_tokens?: number } } & Record<string, unknown>;
-  try {
-    answer = (await new Response(forwarded.body).json()) as typeof answer;
-  } catch {
-    forwarded.finish(false);
-    meter?.release();
-    throw routerError('UPSTREAM_FAILED', {
-      provider: forwarded.providerId,
-      reason: 'the answer was not JSON',
-    });
-  }
-  const tokens = answer.usage?.prompt_tokens ?? 0;
-  forwarded.finish(true, tokens);
-  if (tokens > 0 && !admit(tokens)) {
-    meter?.release();
-    throw routerError('PAYMENT_INSUFFICIENT', {
-      tokens,
-      reason: 'the voucher does not cover the input tokens',
-    });
-  }
-  const billing = bill();
-  return Response.json(
-    { ...answer, parley: billing },
-    { headers: { ...headers, 'parley-receipt': encodeReceipt(billing.receipt) } },
-  );
 }
