@@ -5,8 +5,8 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { systemAccounts } from '../channels/index.ts';
-import type { AppEnv, ProtocolContext } from '../gateway/context.ts';
+import { protocolContext } from '../gateway/app.ts';
+import type { AppEnv } from '../gateway/context.ts';
 import { buildTestApp } from '../gateway/testing.ts';
 import { authenticate, didKeyFromPublicKey, publicKeyFromDidKey } from '../identity/index.ts';
 import { IdentityClient } from '../identity/testing.ts';
@@ -58,23 +58,7 @@ async function startWebhook(failFirst: number) {
 async function gatewayWithWebhooks(): Promise<ServedGateway> {
   const built = buildTestApp({ maxBodyBytes: 65_536 });
   const { services, deps } = built;
-  const context: ProtocolContext = {
-    identity: services.identity,
-    channels: services.channels,
-    router: services.router,
-    inference: {
-      router: services.router,
-      channels: services.channels.channels,
-      hub: systemAccounts.hub,
-      forwarding: deps.forwarding,
-    },
-    clock: deps.clock,
-    rng: deps.rng,
-    version: deps.version,
-    publicKey: deps.gatewayKey.publicKeyHex,
-    startedAt: deps.startedAt,
-    orm: deps.db.orm,
-  };
+  const context = protocolContext(deps, services);
   const signer = { keyId: didKeyFromPublicKey(deps.gatewayKey.publicKey), sign: deps.gatewayKey.sign };
   const app = new OpenAPIHono<AppEnv>();
   app.use(authenticate(services.identity.authenticator));

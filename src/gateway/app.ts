@@ -107,6 +107,32 @@ export function createServices(deps: AppDeps) {
 
 export type Services = ReturnType<typeof createServices>;
 
+/**
+ * What the paid inference routes and the agent protocols act on, from the same services the HTTP
+ * API uses (tests that mount MCP or A2A on their own build it here too).
+ */
+export function protocolContext(deps: AppDeps, services: Services): ProtocolContext {
+  const { identity, channels, router } = services;
+  return {
+    identity,
+    channels,
+    router,
+    inference: {
+      router,
+      channels: channels.channels,
+      hub: systemAccounts.hub,
+      forwarding: deps.forwarding,
+      ...(deps.fetch ? { fetch: deps.fetch } : {}),
+    },
+    clock: deps.clock,
+    rng: deps.rng,
+    version: deps.version,
+    publicKey: deps.gatewayKey.publicKeyHex,
+    startedAt: deps.startedAt,
+    orm: deps.db.orm,
+  };
+}
+
 /** Builds the whole HTTP surface from its dependencies; no global state, so tests build many. */
 export function createApp(deps: AppDeps, services: Services = createServices(deps)): App {
   const { identity, channels, router, metrics } = services;
@@ -162,26 +188,8 @@ export function createApp(deps: AppDeps, services: Services = createServices(dep
   app.route('/', identityRoutes(identity));
   app.route('/', channelRoutes(channels));
   app.route('/', routerRoutes(router));
-  const inference = {
-    router,
-    channels: channels.channels,
-    hub: systemAccounts.hub,
-    forwarding: deps.forwarding,
-    ...(deps.fetch ? { fetch: deps.fetch } : {}),
-  };
-  app.route('/', inferenceRoutes(inference));
-  const protocols: ProtocolContext = {
-    identity,
-    channels,
-    router,
-    inference,
-    clock: deps.clock,
-    rng: deps.rng,
-    version: deps.version,
-    publicKey: deps.gatewayKey.publicKeyHex,
-    startedAt: deps.startedAt,
-    orm: deps.db.orm,
-  };
+  const protocols = protocolContext(deps, services);
+  app.route('/', inferenceRoutes(protocols.inference));
   // Browsers from the configured CORS origins may use /mcp too; '*' would switch off DNS-rebinding protection.
   app.route(
     '/',

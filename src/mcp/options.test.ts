@@ -1,30 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { systemAccounts } from '../channels/index.ts';
-import type { ProtocolContext } from '../gateway/context.ts';
+import { protocolContext } from '../gateway/app.ts';
 import { buildTestApp, readJson } from '../gateway/testing.ts';
 import { type McpOptions, mcpRoutes } from './index.ts';
 import { initializeMessage } from './sse-testing.ts';
 
 /** The MCP routes alone, in process, over the services of a test gateway (anonymous callers). */
 function routesWith(options: McpOptions) {
-  const { services, deps, db } = buildTestApp();
-  const context: ProtocolContext = {
-    identity: services.identity,
-    channels: services.channels,
-    router: services.router,
-    inference: {
-      router: services.router,
-      channels: services.channels.channels,
-      hub: systemAccounts.hub,
-      forwarding: deps.forwarding,
-    },
-    clock: deps.clock,
-    rng: deps.rng,
-    version: deps.version,
-    publicKey: deps.gatewayKey.publicKeyHex,
-    startedAt: deps.startedAt,
-    orm: db.orm,
-  };
+  const { services, deps } = buildTestApp();
+  const context = protocolContext(deps, services);
   const routes = mcpRoutes(context, options);
   const post = (body: unknown, headers: Record<string, string> = {}) =>
     routes.request('/mcp', {
