@@ -9,7 +9,12 @@ import { signChannelState, voucherHeader } from '../channels/index.ts';
 import type { Db } from '../gateway/database.ts';
 import { buildTestApp, readJson } from '../gateway/testing.ts';
 import { IdentityClient, type TestAgent } from '../identity/testing.ts';
-import { type MockUpstream, type MockUpstreamOptions, startMockUpstream } from '../router/testing.ts';
+import {
+  type MockUpstream,
+  type MockUpstreamOptions,
+  publishServedModels,
+  startMockUpstream,
+} from '../router/testing.ts';
 
 export const TNZO = 10n ** 18n;
 
@@ -130,34 +135,8 @@ export async function paidInference(
   const { identity } = gateway;
   const owner = await identity.register('autonomous');
   await identity.admin('POST', '/v1/admin/deposits', { did: owner.did, asset: 'TNZO', amount: '100000' });
-  for (const [model, price] of [
-    ['llama-1b', '1000'],
-    ['free-1b', '0'],
-  ] as const) {
-    const response = await identity.signed(owner, 'POST', '/v1/registry/models', {
-      model_id: model,
-      name: model,
-      version: '1',
-      category: 'LLM',
-      modality: 'Text',
-      price_per_token: price,
-      min_stake: '500',
-      max_context_length: 2048,
-      parameters: '1000000000',
-      sha256: '12'.repeat(32),
-    });
-    if (response.status !== 201) throw new Error(`model: ${await response.text()}`);
-  }
   const upstream: MockUpstream = await startMockUpstream(options.upstream);
-  const provider = await readJson(
-    await identity.signed(owner, 'POST', '/v1/providers', {
-      name: 'p0',
-      endpoint: upstream.url,
-      models: ['llama-1b', 'free-1b'],
-      capacity: 8,
-    }),
-  );
-  await identity.signed(owner, 'POST', `/v1/providers/${provider.id}/stake`, { amount: '1000' });
+  const provider = { id: await publishServedModels(identity, owner, upstream.url) };
   const payer = await delegatedAgent(identity, options.policy);
   await identity.signed(payer.agent, 'POST', '/v1/faucet', undefined, payer.delegationId);
   const channel = await readJson(

@@ -7,7 +7,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { type SignedState, signChannelState } from '../channels/index.ts';
 import { buildTestApp, readJson } from '../gateway/testing.ts';
 import { IdentityClient, type TestAgent } from '../identity/testing.ts';
-import { type MockUpstreamOptions, startMockUpstream } from '../router/testing.ts';
+import { type MockUpstreamOptions, publishServedModels, startMockUpstream } from '../router/testing.ts';
 
 type Policy = Parameters<IdentityClient['delegate']>[2];
 
@@ -32,34 +32,7 @@ export async function startMcpGateway(upstream: MockUpstreamOptions = {}) {
 
   const owner = await identity.register('autonomous');
   await identity.admin('POST', '/v1/admin/deposits', { did: owner.did, asset: 'TNZO', amount: '100000' });
-  for (const [model, price] of [
-    ['llama-1b', '1000'],
-    ['free-1b', '0'],
-  ] as const) {
-    await expectOk(
-      identity.signed(owner, 'POST', '/v1/registry/models', {
-        model_id: model,
-        name: model,
-        version: '1',
-        category: 'LLM',
-        modality: 'Text',
-        price_per_token: price,
-        min_stake: '500',
-        max_context_length: 2048,
-        parameters: '1000000000',
-        sha256: '12'.repeat(32),
-      }),
-    );
-  }
-  const provider = await expectOk(
-    identity.signed(owner, 'POST', '/v1/providers', {
-      name: 'p0',
-      endpoint: mock.url,
-      models: ['llama-1b', 'free-1b'],
-      capacity: 8,
-    }),
-  );
-  await expectOk(identity.signed(owner, 'POST', `/v1/providers/${provider.id}/stake`, { amount: '1000' }));
+  const provider = { id: await publishServedModels(identity, owner, mock.url) };
 
   const controller = await identity.register('autonomous');
   const agent = await identity.register('machine', { controller });

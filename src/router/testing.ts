@@ -158,3 +158,57 @@ function embeddings(response: ServerResponse, body: Record<string, unknown>) {
     }),
   );
 }
+
+/** The slice of `IdentityClient` (src/identity/testing.ts) that publishing needs. */
+interface SignedCaller<Agent> {
+  signed(agent: Agent, method: string, path: string, body?: unknown): Promise<Response>;
+}
+
+/**
+ * Publishes `llama-1b` (base 1,000 → 500 atomic TNZO per output token when idle) and the free
+ * `free-1b`, both with a 500 minimum stake, and registers a provider `p0` serving them at
+ * `endpoint` with 1,000 staked. The owner needs at least 1,000 TNZO. Returns the provider id.
+ */
+export async function publishServedModels<Agent>(
+  identity: SignedCaller<Agent>,
+  owner: Agent,
+  endpoint: string,
+): Promise<string> {
+  const ok = async (response: Promise<Response>, what: string) => {
+    const answer = await response;
+    if (answer.status >= 300) throw new Error(`${what}: ${await answer.text()}`);
+    return (await answer.json()) as { id?: string };
+  };
+  for (const [model, price] of [
+    ['llama-1b', '1000'],
+    ['free-1b', '0'],
+  ] as const) {
+    await ok(
+      identity.signed(owner, 'POST', '/v1/registry/models', {
+        model_id: model,
+        name: model,
+        version: '1',
+        category: 'LLM',
+        modality: 'Text',
+        price_per_token: price,
+        min_stake: '500',
+        max_context_length: 2048,
+        parameters: '1000000000',
+        sha256: '12'.repeat(32),
+      }),
+      `model ${model}`,
+    );
+  }
+  const provider = await ok(
+    identity.signed(owner, 'POST', '/v1/providers', {
+      name: 'p0',
+      endpoint,
+      models: ['llama-1b', 'free-1b'],
+      capacity: 8,
+    }),
+    'provider',
+  );
+  const id = provider.id as string;
+  await ok(identity.signed(owner, 'POST', `/v1/providers/${id}/stake`, { amount: '1000' }), 'stake');
+  return id;
+}
