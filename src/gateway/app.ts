@@ -25,11 +25,16 @@ import {
   createRouterServices,
   type ForwardingConfig,
   inferenceRoutes,
-  type RouterConfig,
   routerRoutes,
 } from '../router/index.ts';
 import { AppError, type Clock, type Rng } from '../shared/index.ts';
-import { AppraisalStore, teeRoutes } from '../tee/index.ts';
+import {
+  AppraisalStore,
+  defaultTeeConfig,
+  type TeeConfig,
+  type TeeServices,
+  teeRoutes,
+} from '../tee/index.ts';
 import type { AppEnv, ProtocolContext } from './context.ts';
 import type { Db } from './database.ts';
 import { gatewayError } from './errors.ts';
@@ -56,10 +61,8 @@ export interface AppDeps {
   corsOrigins: string[];
   maxBodyBytes: number;
   forwarding: ForwardingConfig;
-  /** Honour `now` in attestation requests (for verifying old samples); off in production. */
-  teeAllowClockOverride?: boolean;
-  /** PEM roots per TEE platform replacing the pinned ones for provider attestations (tests, private PKI). */
-  teeRoots?: RouterConfig['teeRoots'];
+  /** TEE settings (clock override, the dev-only sim platform, evidence age, roots); defaults when left out. */
+  tee?: Partial<TeeConfig>;
   /** How the gateway reaches providers; tests may inject one. */
   fetch?: typeof fetch;
 }
@@ -69,6 +72,11 @@ export type App = OpenAPIHono<AppEnv>;
 /** Every area's services over the same database, clock and RNG. */
 export function createServices(deps: AppDeps) {
   const metrics = createHttpMetrics();
+  const tee: TeeServices = {
+    clock: deps.clock,
+    appraisals: new AppraisalStore({ orm: deps.db.orm, clock: deps.clock, rng: deps.rng }),
+    config: { ...defaultTeeConfig, ...deps.tee },
+  };
   // The ledger answers identity's daily-spend questions, so it is built first and handed over.
   const spend = {
     spentSince: (did: string, asset: string, since: number) => channels.ledger.spentSince(did, asset, since),
@@ -97,12 +105,12 @@ export function createServices(deps: AppDeps) {
     identity,
     ledger: channels.ledger,
     allowPrivateEndpoints: deps.allowPrivateProviderEndpoints,
-    ...(deps.teeRoots ? { teeRoots: deps.teeRoots } : {}),
+    tee,
     onBreakerTransition: ({ providerId, from, to }) =>
       metrics.breakerTransitions.inc({ provider: providerId, from, to }),
   });
   watchBreakers(metrics, () => router.breakers.snapshot());
-  return { identity, channels, router, metrics };
+  return { identity, channels, router, metrics, tee };
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -130,6 +138,7 @@ export function protocolContext(deps: AppDeps, services: Services): ProtocolCont
     publicKey: deps.gatewayKey.publicKeyHex,
     startedAt: deps.startedAt,
     orm: deps.db.orm,
+    tee: services.tee,
   };
 }
 
@@ -209,14 +218,7 @@ export function createApp(deps: AppDeps, services: Services = createServices(dep
     if (c.req.method === 'POST') requirePrincipal(c as unknown as Context<IdentityEnv>);
     await next();
   });
-  app.route(
-    '/',
-    teeRoutes({
-      clock: deps.clock,
-      appraisals: new AppraisalStore({ orm: deps.db.orm, clock: deps.clock, rng: deps.rng }),
-      allowClockOverride: deps.teeAllowClockOverride ?? false,
-    }),
-  );
+  app.route('/', teeRoutes(services.tee));
   app.route('/', adminRoutes(deps));
   app.route('/', docsRoutes(app, deps.version));
 

@@ -25,6 +25,8 @@ describe('loadConfig', () => {
       upstreamTimeoutMs: 30_000,
       upstreamDeadlineMs: 60_000,
       teeAllowClockOverride: false,
+      teeSim: false,
+      teeMaxAgeS: 86_400,
     });
   });
 

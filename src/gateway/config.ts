@@ -3,6 +3,13 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { routingStrategySchema } from '../router/strategies.ts';
 
+/** A boolean setting: true/false or 1/0, off unless set. */
+const flag = () =>
+  z
+    .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
+    .transform((value) => value === true || value === 'true' || value === '1')
+    .default(false);
+
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** Every setting, the environment variable that sets it, and what it accepts. */
@@ -132,10 +139,23 @@ const settings = {
   teeAllowClockOverride: {
     env: 'PARLEY_TEE_ALLOW_CLOCK_OVERRIDE',
     allowed: 'true or false: let attestation requests set the verification time (for old samples)',
-    schema: z
-      .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
-      .transform((value) => value === true || value === 'true' || value === '1')
-      .default(false),
+    schema: flag(),
+  },
+  teeSim: {
+    env: 'PARLEY_TEE_SIM',
+    allowed:
+      'true or false: accept the development-only `sim` TEE platform (anyone can forge its evidence; never in production)',
+    schema: flag(),
+  },
+  teeMaxAgeS: {
+    env: 'PARLEY_TEE_MAX_AGE_S',
+    allowed: 'seconds a provider attestation stays valid (its evidence freshness window), 10 to 2678400',
+    schema: z.coerce
+      .number()
+      .int()
+      .min(10)
+      .max(31 * 86_400)
+      .default(86_400),
   },
   shutdownTimeoutMs: {
     env: 'PARLEY_SHUTDOWN_TIMEOUT_MS',

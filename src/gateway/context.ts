@@ -22,6 +22,8 @@ export interface ProtocolContext {
   /** The gateway's Ed25519 public key, hex (signs ledger blocks and receipts). */
   publicKey: string;
   startedAt: number;
+  /** Verifying TEE evidence, with the gateway's TEE settings (MCP verify_proof, A2A verification). */
+  tee: import('../tee/index.ts').TeeServices;
   /** The gateway's database, for protocol state of its own (the A2A task store). */
   orm: import('drizzle-orm/better-sqlite3').BetterSQLite3Database;
 }

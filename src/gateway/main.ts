@@ -98,7 +98,11 @@ export async function startGateway(config: Config): Promise<StartedGateway> {
     startedAt,
     corsOrigins: config.corsOrigins,
     maxBodyBytes: config.maxBodyBytes,
-    teeAllowClockOverride: config.teeAllowClockOverride,
+    tee: {
+      allowClockOverride: config.teeAllowClockOverride,
+      allowSim: config.teeSim,
+      maxAgeMs: config.teeMaxAgeS * 1000,
+    },
     forwarding: {
       defaultStrategy: config.routingStrategy,
       maxAttempts: config.upstreamAttempts,

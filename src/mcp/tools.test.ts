@@ -153,6 +153,11 @@ describe('MCP tools', () => {
       await call(agent, 'verify_proof', { attestation: { ...attestation, evidence: '*not base64*' } }),
     );
     expect(garbled.code).toBe('TEE_EVIDENCE_NOT_BASE64');
+    // This gateway runs without PARLEY_TEE_SIM: development-only sim evidence is refused outright.
+    const sim = toolErrorOf(
+      await call(agent, 'verify_proof', { attestation: { ...attestation, platform: 'sim' } }),
+    );
+    expect(sim.code).toBe('TEE_PLATFORM_DISABLED');
   });
 
   it('get_balance, send_transaction: a transfer moves funds and is bounded by the delegation', async () => {

@@ -23,7 +23,7 @@ afterAll(async () => {
 describe('a provider node in a TEE', () => {
   it('registers, attests its model with evidence bound to its key, and is routed as TEE-capable', async () => {
     const nitroRoots: string[] = [];
-    const built = buildTestApp({ teeRoots: { nitro: nitroRoots }, maxBodyBytes: 1 << 20 });
+    const built = buildTestApp({ tee: { roots: { nitro: nitroRoots } }, maxBodyBytes: 1 << 20 });
     // The node signs its requests with the wall clock.
     built.clock.advance(Date.now() - built.clock.now());
     const server = serve({ fetch: built.app.fetch, hostname: '127.0.0.1', port: 0 }) as Server;

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { publicKeyFromDidKey } from '../identity/index.ts';
-import { expectedBinding, type TeePlatform } from '../tee/index.ts';
+import { expectedBinding, simEvidence, type TeePlatform } from '../tee/index.ts';
 import type { GatewayClient } from './gateway-client.ts';
 
 /** Produces the platform's evidence carrying `reportData` (64 bytes: the binding, then zeros). */
@@ -49,8 +49,10 @@ export async function attest(
     evidence: Buffer.from(produced.evidence).toString('base64'),
     ...(produced.certificates ? { certificates: produced.certificates } : {}),
   });
+  // Renew a fifth of the lifetime (at most 10 min) before expiry, between 5 s and 12 h from now.
   const untilExpiry = appraisal.expiresAt ? Date.parse(appraisal.expiresAt) - Date.now() : 0;
-  const renewInMs = Math.max(60_000, Math.min(12 * 3600_000, untilExpiry - 10 * 60_000));
+  const margin = Math.min(10 * 60_000, untilExpiry / 5);
+  const renewInMs = Math.max(5_000, Math.min(12 * 3600_000, untilExpiry - margin));
   return { ...appraisal, renewInMs };
 }
 
@@ -81,4 +83,14 @@ export function commandEvidence(command: string, certificates?: string): Evidenc
         },
       );
     });
+}
+
+/**
+ * DEVELOPMENT ONLY: evidence of the `sim` platform, signed with the public sim key, reporting
+ * `measurement` as its code hash. Gateways refuse it unless they run with PARLEY_TEE_SIM=true.
+ */
+export function simAttester(measurement: Uint8Array, clock: () => number = Date.now): EvidenceSource {
+  return async (reportData) => ({
+    evidence: simEvidence({ measurement, reportData, debug: false, timestamp: clock() }),
+  });
 }

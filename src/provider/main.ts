@@ -4,8 +4,8 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { readKeyFile, writeNewKeyFile } from '../identity/index.ts';
 import { parleyVersion } from '../shared/index.ts';
-import type { TeePlatform } from '../tee/index.ts';
-import { commandEvidence } from './attester.ts';
+import { defaultSimMeasurement, type TeePlatform, teePlatformSchema } from '../tee/index.ts';
+import { commandEvidence, simAttester, type TeeSettings } from './attester.ts';
 import { createProgressWriter, downloadModel } from './download/index.ts';
 import { createLlamaEngine, createLlamaServerEngine } from './engine/index.ts';
 import { randomModelPresets, writeRandomModel } from './gguf/index.ts';
@@ -33,13 +33,16 @@ Options:
   --price ATOMIC           TNZO atomic units per token when this node publishes the model (default 1000000000000)
   --min-stake ATOMIC       minimum stake when publishing (default: the category minimum)
   --stake ATOMIC           stake to keep bonded from the node's balance (default 0)
+  --faucet                 top the balance up from the gateway's development faucet for the stake
   --gpu MODE               auto, cpu, cuda, vulkan or metal (default auto)
   --threads N              CPU threads (default: node-llama-cpp's choice)
   --backend B              node-llama-cpp (default, in process) or llama-server (a supervised process)
   --llama-server-bin PATH  the llama-server binary for --backend llama-server
-  --tee-platform P         attest in a TEE: sev-snp, tdx, nitro or nvidia (needs --tee-evidence-command)
+  --tee-platform P         attest in a TEE: sev-snp, tdx, nitro or nvidia (needs --tee-evidence-command),
+                           or sim: DEVELOPMENT ONLY, forgeable, for gateways run with PARLEY_TEE_SIM=true
   --tee-evidence-command C shell command printing evidence (base64 or raw) over $PARLEY_TEE_REPORT_DATA
-  --tee-certificates FILE  PEM chain the evidence does not carry (SEV-SNP VCEK chain, NVIDIA)`;
+  --tee-certificates FILE  PEM chain the evidence does not carry (SEV-SNP VCEK chain, NVIDIA)
+  --tee-sim-measurement H  the code hash sim evidence reports (96 hex digits; default from the version)`;
 
 const options = {
   model: { type: 'string' },
@@ -57,6 +60,7 @@ const options = {
   price: { type: 'string', default: '1000000000000' },
   'min-stake': { type: 'string' },
   stake: { type: 'string', default: '0' },
+  faucet: { type: 'boolean', default: false },
   gpu: { type: 'string', default: 'auto' },
   threads: { type: 'string' },
   backend: { type: 'string', default: 'node-llama-cpp' },
@@ -64,6 +68,7 @@ const options = {
   'tee-platform': { type: 'string' },
   'tee-evidence-command': { type: 'string' },
   'tee-certificates': { type: 'string' },
+  'tee-sim-measurement': { type: 'string' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ args: string[]; options: typeof options }>>['values'];
@@ -122,20 +127,9 @@ export async function runProvider(args: string[]): Promise<number> {
               pricePerToken: BigInt(values.price),
               ...(values['min-stake'] ? { minStake: BigInt(values['min-stake']) } : {}),
               stake: BigInt(values.stake),
+              ...(values.faucet ? { faucet: true } : {}),
               heartbeatMs: 30_000,
-              ...(values['tee-platform']
-                ? {
-                    tee: {
-                      platform: values['tee-platform'] as TeePlatform,
-                      evidence: commandEvidence(
-                        values['tee-evidence-command'] as string,
-                        values['tee-certificates']
-                          ? readFileSync(values['tee-certificates'], 'utf8')
-                          : undefined,
-                      ),
-                    },
-                  }
-                : {}),
+              ...(values['tee-platform'] ? { tee: teeSettings(values) } : {}),
             },
           }
         : {}),
@@ -159,6 +153,27 @@ export async function runProvider(args: string[]): Promise<number> {
   return 0;
 }
 
+function teeSettings(values: Values): TeeSettings {
+  const platform = values['tee-platform'] as TeePlatform;
+  if (platform === 'sim') {
+    const measurement = values['tee-sim-measurement'];
+    return {
+      platform,
+      evidence: simAttester(
+        measurement ? Buffer.from(measurement, 'hex') : defaultSimMeasurement(parleyVersion),
+      ),
+    };
+  }
+  const certificates = values['tee-certificates'];
+  return {
+    platform,
+    evidence: commandEvidence(
+      values['tee-evidence-command'] as string,
+      certificates ? readFileSync(certificates, 'utf8') : undefined,
+    ),
+  };
+}
+
 function checkOptions(values: Values): string | undefined {
   const sources = [values.model, values.generate, values['model-url']].filter((v) => v !== undefined);
   if (sources.length !== 1) return 'give exactly one of --model, --generate or --model-url';
@@ -177,10 +192,15 @@ function checkOptions(values: Values): string | undefined {
     return '--backend llama-server needs --llama-server-bin PATH';
   if (values['llama-server-bin'] && !existsSync(values['llama-server-bin']))
     return `no llama-server binary at ${values['llama-server-bin']}`;
-  if (values['tee-platform'] && !['sev-snp', 'tdx', 'nitro', 'nvidia'].includes(values['tee-platform']))
-    return '--tee-platform takes sev-snp, tdx, nitro or nvidia';
-  if (values['tee-platform'] && (!values['tee-evidence-command'] || !values.gateway))
-    return '--tee-platform needs --tee-evidence-command and --gateway';
+  const tee = values['tee-platform'];
+  if (tee && !teePlatformSchema.options.includes(tee as TeePlatform))
+    return `--tee-platform takes ${teePlatformSchema.options.join(', ')}`;
+  if (tee && !values.gateway) return '--tee-platform needs --gateway';
+  if (tee && tee !== 'sim' && !values['tee-evidence-command'])
+    return `--tee-platform ${tee} needs --tee-evidence-command`;
+  const measurement = values['tee-sim-measurement'];
+  if (measurement && (tee !== 'sim' || !/^[0-9a-f]{96}$/.test(measurement)))
+    return '--tee-sim-measurement takes 96 lowercase hex digits, with --tee-platform sim';
   if (!['auto', 'cpu', 'cuda', 'vulkan', 'metal'].includes(values.gpu))
     return '--gpu takes auto, cpu, cuda, vulkan or metal';
   return undefined;

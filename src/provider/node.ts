@@ -102,8 +102,14 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
     );
     const tee = settings.tee;
     if (tee) {
-      const warn = (err: unknown) =>
-        logger.warn({ err: (err as Error).message }, 'attestation failed; will retry');
+      const again = (ms: number) => {
+        attestTimer = setTimeout(() => renew().catch(retry), ms);
+        attestTimer.unref();
+      };
+      const retry = (err: unknown) => {
+        logger.warn({ err: (err as Error).message }, 'attestation failed; retrying in 30 s');
+        again(30_000);
+      };
       const renew = async (): Promise<void> => {
         const current = registrar?.providerId;
         if (!current) return;
@@ -114,13 +120,18 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
           tee,
         );
         lastAppraisal = appraisal;
-        if (appraisal.valid)
+        if (appraisal.valid) {
           logger.info({ appraisal: appraisal.id, expiresAt: appraisal.expiresAt }, 'attested');
-        else logger.error({ appraisal: appraisal.id, failed: appraisal.failed }, 'attestation refused');
-        attestTimer = setTimeout(() => renew().catch(warn), appraisal.renewInMs);
-        attestTimer.unref();
+          again(appraisal.renewInMs);
+        } else {
+          // The same platform and code would fail (and be slashed) again: the operator must act.
+          logger.error(
+            { appraisal: appraisal.id, failed: appraisal.failed },
+            'attestation refused; not retrying until restarted',
+          );
+        }
       };
-      await renew();
+      await renew().catch(retry);
     }
     timer = setInterval(() => {
       beat().catch((err) => logger.warn({ err: (err as Error).message }, 'heartbeat failed; will retry'));

@@ -1,33 +1,38 @@
 import { hexToBytes } from '@noble/hashes/utils.js';
+import { and, eq, gt } from 'drizzle-orm';
+import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { IdentityRegistry } from '../identity/index.ts';
 import { publicKeyFromDidKey } from '../identity/index.ts';
 import { type Clock, type Rng, randomId } from '../shared/index.ts';
 import {
-  type AppraisalStore,
+  type Appraisal,
   expectedBinding,
+  referenceMismatches,
   type StoredAppraisal,
   type TeePlatform,
+  type TeeServices,
   verifyEvidence,
 } from '../tee/index.ts';
 import { routerError } from './errors.ts';
 import type { ModelRegistry } from './registry.ts';
+import type { TeeModelPolicy } from './schemas.ts';
 import type { StakeService } from './stake.ts';
+import { teeCapabilities } from './tables.ts';
 
 export interface AttestationDeps {
+  orm: BetterSQLite3Database;
   clock: Clock;
   rng: Rng;
   registry: ModelRegistry;
   identities: IdentityRegistry;
   stake: StakeService;
-  appraisals: AppraisalStore;
-  /** PEM roots per platform replacing the pinned ones (private deployments and tests only). */
-  roots?: Partial<Record<TeePlatform, readonly string[]>>;
+  tee: TeeServices;
 }
 
 /** How long a challenge nonce may wait for its evidence. */
 const challengeMs = 10 * 60 * 1000;
 
-interface Capability {
+export interface Capability {
   platform: TeePlatform;
   appraisalId: string;
   expiresAt: number;
@@ -36,15 +41,34 @@ interface Capability {
 /**
  * Which providers may serve which models in a TEE, from evidence, not from what they claim: the
  * gateway issues a nonce, the provider's evidence must carry SHA-256(tag ‖ its DID key ‖ the model's
- * sha256 ‖ nonce) in its report data, and a valid appraisal makes it TEE-capable for that model until
- * the appraisal expires. Invalid evidence slashes 10% of the stake and removes every capability.
- * Capabilities live in memory (providers re-attest after a restart); every appraisal is stored.
+ * sha256 ‖ nonce) in its report data, its claims must satisfy the model's TEE policy, and a valid
+ * appraisal makes it TEE-capable for that model until the appraisal expires. Invalid evidence
+ * slashes 10% of the stake and removes every capability. Capabilities are kept in the database (and
+ * read into memory at start), so they survive restarts; every appraisal is stored for audit.
  */
 export class ProviderAttestations {
   private readonly challenges = new Map<string, { nonce: string; issuedAt: number }>();
-  private readonly capabilities = new Map<string, Map<string, Capability>>();
+  private loaded: Map<string, Map<string, Capability>> | undefined;
 
   constructor(private readonly deps: AttestationDeps) {}
+
+  /** Provider → model → capability, read from the database on first use (after migrations ran). */
+  private get capabilities(): Map<string, Map<string, Capability>> {
+    if (this.loaded) return this.loaded;
+    this.loaded = new Map();
+    const rows = this.deps.orm
+      .select()
+      .from(teeCapabilities)
+      .where(gt(teeCapabilities.expiresAt, new Date(this.deps.clock.now())))
+      .all();
+    for (const row of rows)
+      this.remember(row.providerId, row.modelId, {
+        platform: row.platform as TeePlatform,
+        appraisalId: row.appraisalId,
+        expiresAt: row.expiresAt.getTime(),
+      });
+    return this.loaded;
+  }
 
   challenge(providerId: string, did: string): { nonce: string; expiresAt: string } {
     this.owned(providerId, did);
@@ -66,33 +90,52 @@ export class ProviderAttestations {
     const now = this.deps.clock.now();
     if (!challenge || now - challenge.issuedAt > challengeMs)
       throw routerError('ATTESTATION_CHALLENGE_MISSING', { providerId });
-    this.challenges.delete(providerId);
     const model = this.deps.registry.model(input.model);
-    const binding = expectedBinding({
-      providerKey: this.providerKey(did),
-      modelSha256: hexToBytes(model.sha256),
-      nonce: hexToBytes(challenge.nonce),
-    });
-    const roots = this.deps.roots?.[input.platform];
+    const { config } = this.deps.tee;
+    const roots = config.roots?.[input.platform];
+    const reference = model.tee_policy?.[input.platform];
+    // Throws for a platform this gateway refuses (sim without PARLEY_TEE_SIM): a config matter, no slash.
     const appraisal = verifyEvidence(
       input.platform,
       { evidence: input.evidence, ...(input.certificates ? { certificates: input.certificates } : {}) },
       {
         clock: this.deps.clock,
-        expected: { reportData: binding, issuedAt: challenge.issuedAt },
+        expected: {
+          reportData: expectedBinding({
+            providerKey: this.providerKey(did),
+            modelSha256: hexToBytes(model.sha256),
+            nonce: hexToBytes(challenge.nonce),
+          }),
+          issuedAt: challenge.issuedAt,
+        },
+        maxAgeMs: config.maxAgeMs,
+        allowSim: config.allowSim,
+        ...(reference ? { reference } : {}),
         ...(roots ? { roots } : {}),
       },
     );
-    const stored = this.deps.appraisals.record({ appraisal, evidence: input.evidence, providerId });
+    this.challenges.delete(providerId);
+    const stored = this.deps.tee.appraisals.record({
+      appraisal: withPlatformPolicy(appraisal, model.model_id, model.tee_policy),
+      evidence: input.evidence,
+      providerId,
+      modelId: input.model,
+    });
     if (stored.valid && stored.expiresAt) {
-      const models = this.capabilities.get(providerId) ?? new Map<string, Capability>();
-      models.set(input.model, {
+      const capability = {
         platform: input.platform,
         appraisalId: stored.id,
         expiresAt: Date.parse(stored.expiresAt),
-      });
-      this.capabilities.set(providerId, models);
+      };
+      const row = { ...capability, expiresAt: new Date(capability.expiresAt) };
+      this.deps.orm
+        .insert(teeCapabilities)
+        .values({ providerId, modelId: input.model, ...row })
+        .onConflictDoUpdate({ target: [teeCapabilities.providerId, teeCapabilities.modelId], set: row })
+        .run();
+      this.remember(providerId, input.model, capability);
     } else {
+      this.deps.orm.delete(teeCapabilities).where(eq(teeCapabilities.providerId, providerId)).run();
       this.capabilities.delete(providerId);
       this.deps.stake.slash(providerId, 'invalid_tee', {
         appraisalId: stored.id,
@@ -115,6 +158,34 @@ export class ProviderAttestations {
     return capability;
   }
 
+  /**
+   * After a model's TEE policy changed: capabilities whose appraised claims the new policy no longer
+   * allows end now (no slash: the provider's evidence did not change, the rules did).
+   */
+  revalidate(modelId: string): void {
+    const policy = this.deps.registry.model(modelId).tee_policy;
+    for (const [providerId, models] of this.capabilities) {
+      const capability = models.get(modelId);
+      if (!capability) continue;
+      const claims = this.deps.tee.appraisals.get(capability.appraisalId)?.claims ?? {};
+      const reference = policy?.[capability.platform];
+      const allowed =
+        policy === null || (reference !== undefined && referenceMismatches(claims, reference).length === 0);
+      if (allowed) continue;
+      models.delete(modelId);
+      this.deps.orm
+        .delete(teeCapabilities)
+        .where(and(eq(teeCapabilities.providerId, providerId), eq(teeCapabilities.modelId, modelId)))
+        .run();
+    }
+  }
+
+  private remember(providerId: string, modelId: string, capability: Capability) {
+    const models = this.capabilities.get(providerId) ?? new Map<string, Capability>();
+    models.set(modelId, capability);
+    this.capabilities.set(providerId, models);
+  }
+
   private owned(providerId: string, did: string) {
     const provider = this.deps.registry.provider(providerId);
     if (provider.did !== did) throw routerError('NOT_PROVIDER_OWNER', { id: providerId });
@@ -126,4 +197,24 @@ export class ProviderAttestations {
     if (!key) throw routerError('NOT_PROVIDER_OWNER', { did, reason: 'the identity has no key' });
     return publicKeyFromDidKey(key.didKey);
   }
+}
+
+/**
+ * A model with a TEE policy accepts only the platforms it lists: evidence from another platform fails
+ * a `model-policy` check (the listed claims themselves are compared by the verifier's
+ * `reference-values` check).
+ */
+function withPlatformPolicy(appraisal: Appraisal, modelId: string, policy: TeeModelPolicy | null): Appraisal {
+  if (policy === null) return appraisal;
+  const listed = Object.keys(policy);
+  if (listed.includes(appraisal.platform))
+    return { ...appraisal, checks: [...appraisal.checks, { name: 'model-policy', ok: true }] };
+  const detail = `model ${modelId} accepts TEE evidence only from ${listed.join(', ') || 'no platform'}`;
+  return {
+    ...appraisal,
+    valid: false,
+    checks: [...appraisal.checks, { name: 'model-policy', ok: false, detail }],
+    failed: [...appraisal.failed, 'model-policy'],
+    expiresAt: null,
+  };
 }

@@ -12,6 +12,11 @@ export const routerErrors = {
     rpcCode: -32602,
     message: 'The provider endpoint points at a loopback, link-local or private address, or is not http(s).',
   },
+  NOT_MODEL_PUBLISHER: {
+    status: 403,
+    rpcCode: -32003,
+    message: 'Only the identity that published this model may change it.',
+  },
   NOT_PROVIDER_OWNER: {
     status: 403,
     rpcCode: -32003,

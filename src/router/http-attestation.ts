@@ -4,6 +4,7 @@ import { callerSecurity, errorResponses, jsonBody, jsonResponse } from '../share
 import { storedAppraisalSchema, teePlatformSchema } from '../tee/index.ts';
 import { routerError } from './errors.ts';
 import type { RouterServices } from './http.ts';
+import { modelSchema, teeModelPolicySchema } from './schemas.ts';
 
 const idParam = z.object({ id: z.string().min(1).max(128) });
 
@@ -52,6 +53,23 @@ const submitRoute = createRoute({
   },
 });
 
+const policyRoute = createRoute({
+  method: 'put',
+  path: '/v1/registry/models/{id}/tee-policy',
+  tags: ['registry'],
+  summary: "Set a model's TEE policy: which platforms and measurements make a provider TEE-capable for it",
+  description:
+    'Only the publisher may. Capabilities whose appraised claims the new policy no longer allows end at once (no slash).',
+  security: callerSecurity,
+  request: {
+    params: idParam,
+    body: jsonBody(
+      z.object({ tee_policy: teeModelPolicySchema.nullable() }).strict().meta({ id: 'SetModelTeePolicy' }),
+    ),
+  },
+  responses: { 200: jsonResponse(modelSchema, 'The model'), ...errorResponses(400, 401, 403, 404) },
+});
+
 export function attestationRoutes(services: RouterServices) {
   const owner = (c: Parameters<typeof requirePrincipal>[0]) => {
     const principal = requirePrincipal(c);
@@ -64,6 +82,20 @@ export function attestationRoutes(services: RouterServices) {
     .openapi(challengeRoute, (c) =>
       c.json(services.attestations.challenge(c.req.valid('param').id, owner(c)), 200),
     )
+    .openapi(policyRoute, (c) => {
+      const principal = requirePrincipal(c);
+      if (principal.admin)
+        throw routerError(
+          'NOT_MODEL_PUBLISHER',
+          {},
+          'Act as the publisher identity, not with the admin token.',
+        );
+      authorizeFor(services.identity, principal, principal.did, { operation: 'registry.model' });
+      const { id } = c.req.valid('param');
+      const model = services.registry.setTeePolicy(principal.did, id, c.req.valid('json').tee_policy);
+      services.attestations.revalidate(id);
+      return c.json(model, 200);
+    })
     .openapi(submitRoute, (c) => {
       const { model, platform, evidence, certificates } = c.req.valid('json');
       const stored = services.attestations.submit(c.req.valid('param').id, owner(c), {

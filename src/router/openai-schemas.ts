@@ -69,6 +69,10 @@ export const parleyBillingSchema = z
         signature: z.string(),
       })
       .nullable(),
+    attestation: z.string().nullable().meta({
+      description:
+        'The TEE appraisal the provider served under (GET /v1/attestations/{id}); null outside a TEE',
+    }),
   })
   .meta({ id: 'ParleyBilling' });
 

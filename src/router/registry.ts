@@ -5,7 +5,13 @@ import type { IdentityRegistry } from '../identity/index.ts';
 import { type Clock, parseUnits, type Rng, randomId } from '../shared/index.ts';
 import { checkProviderEndpoint } from './endpoint-policy.ts';
 import { routerError } from './errors.ts';
-import type { ModelView, ProviderView, registerModelSchema, registerProviderSchema } from './schemas.ts';
+import type {
+  ModelView,
+  ProviderView,
+  registerModelSchema,
+  registerProviderSchema,
+  TeeModelPolicy,
+} from './schemas.ts';
 import { models, providerModels, providers } from './tables.ts';
 
 /** Minimum stake per model category, in whole TNZO (the defaults). */
@@ -44,6 +50,7 @@ const modelView = (row: ModelRow): ModelView => ({
   max_context_length: row.maxContextLength,
   parameters: row.parameters,
   sha256: row.sha256,
+  tee_policy: row.teePolicy ?? null,
   created_at: row.createdAt.toISOString(),
 });
 
@@ -87,11 +94,22 @@ export class ModelRegistry {
       maxContextLength: input.max_context_length,
       parameters: input.parameters,
       sha256: input.sha256,
+      teePolicy: input.tee_policy,
       createdAt: new Date(clock.now()),
     };
     orm.insert(models).values(row).run();
     this.invalidate();
     return modelView(row);
+  }
+
+  /** The publisher replaces a model's TEE policy (null: any valid evidence bound to the model counts). */
+  setTeePolicy(publisher: string, id: string, policy: TeeModelPolicy | null): ModelView {
+    const row = this.deps.orm.select().from(models).where(eq(models.id, id)).get();
+    if (!row) throw routerError('MODEL_NOT_FOUND', { model_id: id });
+    if (row.publisher !== publisher) throw routerError('NOT_MODEL_PUBLISHER', { model_id: id });
+    this.deps.orm.update(models).set({ teePolicy: policy }).where(eq(models.id, id)).run();
+    this.invalidate();
+    return this.model(id);
   }
 
   /** Discovery: filters by category, modality, maximum price, minimum context, TEE and text. */

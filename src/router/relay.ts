@@ -15,6 +15,8 @@ export interface Billing {
   billed_tokens: number;
   cost: string;
   receipt: Receipt | null;
+  /** The TEE appraisal under which the provider served this (GET /v1/attestations/{id}), if it did. */
+  attestation: string | null;
 }
 
 /**
@@ -89,6 +91,7 @@ export async function serve(
       billed_tokens: meter ? meter.admitted : freeTokens,
       cost: (meter?.charged ?? 0n).toString(),
       receipt,
+      attestation: offer.appraisalId,
     };
   };
   if (admission.kind === 'embedding') return embeddingResponse(forwarded, admit, bill, headers, meter);

@@ -1,8 +1,36 @@
 import { z } from 'zod';
 import { atomicAmountSchema } from '../shared/index.ts';
+import { teePlatformSchema } from '../tee/schemas.ts';
 
 export const modelCategorySchema = z.enum(['LLM', 'ImageGen', 'Embedding', 'Speech', 'Custom']);
 export const modalitySchema = z.enum(['Text', 'Image', 'Audio', 'Multimodal']);
+
+/**
+ * Which TEE evidence counts for a model: platform → claim path → allowed values (hex). When a model
+ * has a policy, only the platforms it lists make a provider TEE-capable for it, and every named claim
+ * (the code measurement, PCRs, RTMRs…) must equal one of its values.
+ */
+export const teeModelPolicySchema = z
+  .partialRecord(
+    teePlatformSchema,
+    z.record(
+      z.string().min(1).max(64),
+      z
+        .array(
+          z
+            .string()
+            .regex(/^([0-9a-f]{2})+$/, 'lowercase hex')
+            .max(256),
+        )
+        .min(1)
+        .max(32),
+    ),
+  )
+  .meta({
+    id: 'ModelTeePolicy',
+    example: { 'sev-snp': { measurement: ['<96 hex digits>'] }, nitro: { 'pcrs.0': ['<96 hex digits>'] } },
+  });
+export type TeeModelPolicy = z.infer<typeof teeModelPolicySchema>;
 
 export const registerModelSchema = z
   .object({
@@ -19,6 +47,10 @@ export const registerModelSchema = z
     max_context_length: z.number().int().positive().max(10_000_000),
     parameters: z.string().regex(/^[1-9][0-9]{0,15}$/, 'the parameter count as a whole number'),
     sha256: z.string().regex(/^[0-9a-f]{64}$/, 'SHA-256 of the weights file, lowercase hex'),
+    tee_policy: teeModelPolicySchema
+      .nullable()
+      .default(null)
+      .meta({ description: 'Allowed TEE measurements; null: any valid evidence bound to this model counts' }),
   })
   .meta({ id: 'RegisterModel' });
 
@@ -46,7 +78,7 @@ export const registerProviderSchema = z
       .object({ name: z.string().min(1).max(128), vramGb: z.number().positive().max(100_000) })
       .nullable()
       .default(null),
-    tee: z.enum(['sev-snp', 'tdx', 'nitro', 'nvidia']).nullable().default(null),
+    tee: teePlatformSchema.nullable().default(null),
     capacity: z.number().int().positive().max(100_000).default(4),
   })
   .meta({ id: 'RegisterProvider' });

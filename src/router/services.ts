@@ -2,8 +2,8 @@ import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { Ledger } from '../channels/index.ts';
 import type { IdentityServices } from '../identity/index.ts';
 import type { Clock, Rng } from '../shared/index.ts';
-import { AppraisalStore } from '../tee/index.ts';
-import { type AttestationDeps, ProviderAttestations } from './attestation.ts';
+import type { TeeServices } from '../tee/index.ts';
+import { ProviderAttestations } from './attestation.ts';
 import { type BreakerConfig, type BreakerTransition, CircuitBreakers } from './circuit-breaker.ts';
 import { HealthTracker } from './health.ts';
 import type { RouterServices } from './http.ts';
@@ -20,8 +20,8 @@ export interface RouterConfig {
   allowPrivateEndpoints: boolean;
   priceTable?: PriceTable;
   breaker?: Partial<BreakerConfig>;
-  /** PEM roots per TEE platform replacing the pinned ones (private deployments and tests only). */
-  teeRoots?: AttestationDeps['roots'];
+  /** Verifying TEE evidence, with the gateway's TEE settings (sim, evidence age, roots). */
+  tee: TeeServices;
   /** Told about every breaker transition (the gateway counts them in /metrics). */
   onBreakerTransition?: (transition: BreakerTransition) => void;
 }
@@ -41,13 +41,13 @@ export function createRouterServices(config: RouterConfig): RouterServices {
     registry,
     stake,
     attestations: new ProviderAttestations({
+      orm,
       clock,
       rng,
       registry,
       identities: identity.registry,
       stake,
-      appraisals: new AppraisalStore({ orm, clock, rng }),
-      ...(config.teeRoots ? { roots: config.teeRoots } : {}),
+      tee: config.tee,
     }),
     oracle: new StaticPriceOracle(config.priceTable),
     health: new HealthTracker(clock),

@@ -1,4 +1,5 @@
 import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import type { TeeModelPolicy } from './schemas.ts';
 
 /** Models that providers publish, with the fields routing and pricing read. */
 export const models = sqliteTable('models', {
@@ -16,6 +17,7 @@ export const models = sqliteTable('models', {
   maxContextLength: integer('max_context_length').notNull(),
   parameters: text('parameters').notNull(),
   sha256: text('sha256').notNull(),
+  teePolicy: text('tee_policy', { mode: 'json' }).$type<TeeModelPolicy>(),
   createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
 });
 
@@ -84,4 +86,24 @@ export const slashes = sqliteTable(
     at: integer('at', { mode: 'timestamp_ms' }).notNull(),
   },
   (table) => [index('stake_slashes_provider').on(table.providerId)],
+);
+
+/**
+ * Which providers may serve which models in a TEE: from a valid appraisal of evidence bound to the
+ * provider's key and the model's hash, until that appraisal expires. Survives gateway restarts.
+ */
+export const teeCapabilities = sqliteTable(
+  'tee_capabilities',
+  {
+    providerId: text('provider_id')
+      .notNull()
+      .references(() => providers.id),
+    modelId: text('model_id')
+      .notNull()
+      .references(() => models.id),
+    platform: text('platform').notNull(),
+    appraisalId: text('appraisal_id').notNull(),
+    expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.providerId, table.modelId] })],
 );

@@ -12,6 +12,12 @@ export const teeErrors = {
     rpcCode: -32602,
     message: '`evidence` must be base64 (standard or URL-safe alphabet).',
   },
+  TEE_PLATFORM_DISABLED: {
+    status: 400,
+    rpcCode: -32602,
+    message:
+      'The development-only `sim` platform is refused unless the gateway runs with PARLEY_TEE_SIM=true; it proves nothing about real hardware.',
+  },
   TEE_APPRAISAL_NOT_FOUND: { status: 404, rpcCode: -32004, message: 'No appraisal with this id.' },
 } as const;
 

@@ -5,7 +5,9 @@ import { vectors } from './testing.ts';
 
 describe('attestation verification in the gateway', () => {
   it('needs credentials, then verifies real evidence and keeps the appraisal', async () => {
-    const client = new IdentityClient(buildTestApp({ maxBodyBytes: 1_048_576, teeAllowClockOverride: true }));
+    const client = new IdentityClient(
+      buildTestApp({ maxBodyBytes: 1_048_576, tee: { allowClockOverride: true } }),
+    );
     const body = {
       platform: 'nitro',
       evidence: Buffer.from(vectors.nitro.evidence()).toString('base64'),

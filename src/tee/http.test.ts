@@ -8,6 +8,7 @@ import { AppError, ManualClock, seededRng } from '../shared/index.ts';
 import { teeRoutes } from './http.ts';
 import { AppraisalStore } from './store.ts';
 import { vectors } from './testing.ts';
+import { defaultTeeConfig } from './verifier.ts';
 
 function buildApp(allowClockOverride: boolean) {
   const orm = drizzle({ client: new Database(':memory:') });
@@ -15,7 +16,7 @@ function buildApp(allowClockOverride: boolean) {
   const clock = new ManualClock(Date.parse('2026-03-01T00:00:00Z'));
   const appraisals = new AppraisalStore({ orm, clock, rng: seededRng('tee-http') });
   const app = new OpenAPIHono();
-  app.route('/', teeRoutes({ clock, appraisals, allowClockOverride }));
+  app.route('/', teeRoutes({ clock, appraisals, config: { ...defaultTeeConfig, allowClockOverride } }));
   app.onError((error, c) => {
     if (error instanceof AppError) return c.json(error.toBody(), error.status as 400);
     throw error;

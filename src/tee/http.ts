@@ -4,14 +4,14 @@ import { fromHex } from './bytes.ts';
 import { teeError } from './errors.ts';
 import { storedAppraisalSchema, type VerifyRequest, verifyRequestSchema } from './schemas.ts';
 import type { AppraisalStore } from './store.ts';
-import type { VerifyOptions } from './verifier.ts';
+import type { TeeConfig, VerifyOptions } from './verifier.ts';
 import { verifyEvidence } from './verifiers.ts';
 
+/** What verifying evidence needs; the HTTP route, MCP's verify_proof and A2A's verification share it. */
 export interface TeeServices {
   clock: Clock;
   appraisals: AppraisalStore;
-  /** PARLEY_TEE_ALLOW_CLOCK_OVERRIDE=1: honour `now` in requests, for verifying old samples. */
-  allowClockOverride: boolean;
+  config: TeeConfig;
 }
 
 const verifyRoute = createRoute({
@@ -19,6 +19,8 @@ const verifyRoute = createRoute({
   path: '/v1/attestations/verify',
   tags: ['attestation'],
   summary: 'Verify SEV-SNP, TDX, Nitro or NVIDIA evidence; every check is named and the appraisal is kept',
+  description:
+    'Development-only `sim` evidence is accepted only when the gateway runs with PARLEY_TEE_SIM=true (else 400 TEE_PLATFORM_DISABLED).',
   request: { body: jsonBody(verifyRequestSchema) },
   responses: {
     200: jsonResponse(storedAppraisalSchema, 'The appraisal, valid or not'),
@@ -44,7 +46,8 @@ function decodeBase64(text: string): Uint8Array {
 }
 
 function verifyOptions(body: VerifyRequest, services: TeeServices): VerifyOptions {
-  if (body.now !== undefined && !services.allowClockOverride) throw teeError('TEE_CLOCK_OVERRIDE_REFUSED');
+  if (body.now !== undefined && !services.config.allowClockOverride)
+    throw teeError('TEE_CLOCK_OVERRIDE_REFUSED');
   const at = body.now === undefined ? undefined : Date.parse(body.now);
   const expected = body.expected;
   return {
@@ -59,6 +62,7 @@ function verifyOptions(body: VerifyRequest, services: TeeServices): VerifyOption
     reference: body.reference,
     crls: body.crls,
     tdxCollateral: body.tdxCollateral,
+    allowSim: services.config.allowSim,
   };
 }
 

@@ -4,7 +4,7 @@ export { teeError, teeErrors } from './errors.ts';
 export { appraiseRequest, type TeeServices, teeRoutes } from './http.ts';
 export { isDebugEnclave, nitroVerifier } from './nitro.ts';
 export { nvidiaVerifier } from './nvidia.ts';
-export { boundValueMatches } from './policy.ts';
+export { boundValueMatches, type ReferenceValues, referenceMismatches } from './policy.ts';
 export {
   amdArkGenoaPem,
   amdArkMilanPem,
@@ -18,6 +18,7 @@ export {
   type Check,
   type NitroClaims,
   type NvidiaClaims,
+  type SimClaims,
   type SnpClaims,
   storedAppraisalSchema,
   type TdxClaims,
@@ -27,14 +28,17 @@ export {
   verifyRequestSchema,
 } from './schemas.ts';
 export { sevSnpVerifier } from './sev-snp.ts';
+export { defaultSimMeasurement, type SimReport, simEvidence, simPublicKey, simVerifier } from './sim.ts';
 export { type AppraisalRecord, AppraisalStore, type StoredAppraisal } from './store.ts';
 export { teeAppraisals } from './tables.ts';
 export { tdxVerifier } from './tdx.ts';
 export {
   defaultMaxAgeMs,
+  defaultTeeConfig,
   type EvidenceInput,
   type ExpectedBinding,
   type TdxCollateral,
+  type TeeConfig,
   type TeeVerifier,
   type VerifyOptions,
 } from './verifier.ts';

@@ -88,10 +88,10 @@ function claimAt(claims: object, path: string): unknown {
   return value;
 }
 
-/** Compares claims with reference values (claim path → allowed hex values); nothing to do without them. */
-export function appraiseReferenceValues(checks: CheckList, claims: object, options: VerifyOptions): void {
-  const reference = options.reference;
-  if (!reference || Object.keys(reference).length === 0) return;
+export type ReferenceValues = Readonly<Record<string, string | readonly string[]>>;
+
+/** Where `claims` differ from reference values (claim path → allowed hex values); empty when they match. */
+export function referenceMismatches(claims: object, reference: ReferenceValues): string[] {
   const mismatches: string[] = [];
   for (const [path, allowed] of Object.entries(reference)) {
     const values = (typeof allowed === 'string' ? [allowed] : allowed).map((value) => value.toLowerCase());
@@ -99,6 +99,14 @@ export function appraiseReferenceValues(checks: CheckList, claims: object, optio
     if (typeof actual !== 'string') mismatches.push(`${path} is not a claim of this evidence`);
     else if (!values.includes(actual.toLowerCase())) mismatches.push(`${path} = ${actual} is not allowed`);
   }
+  return mismatches;
+}
+
+/** Compares claims with reference values; nothing to do without them. */
+export function appraiseReferenceValues(checks: CheckList, claims: object, options: VerifyOptions): void {
+  const reference = options.reference;
+  if (!reference || Object.keys(reference).length === 0) return;
+  const mismatches = referenceMismatches(claims, reference);
   if (mismatches.length > 0) checks.fail('reference-values', mismatches.join('; '));
   else checks.pass('reference-values', Object.keys(reference).join(', '));
 }

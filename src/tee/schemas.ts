@@ -1,7 +1,10 @@
 import { z } from 'zod';
 
 /** The TEE platforms Parley verifies evidence from. */
-export const teePlatformSchema = z.enum(['sev-snp', 'tdx', 'nitro', 'nvidia']);
+export const teePlatformSchema = z.enum(['sev-snp', 'tdx', 'nitro', 'nvidia', 'sim']).meta({
+  description:
+    '`sim` is a development-only stand-in, refused unless the gateway runs with PARLEY_TEE_SIM=true',
+});
 export type TeePlatform = z.infer<typeof teePlatformSchema>;
 
 const hex = z.string().regex(/^[0-9a-f]*$/);
@@ -116,6 +119,16 @@ export const nvidiaClaimsSchema = z
   .meta({ id: 'NvidiaClaims' });
 export type NvidiaClaims = z.infer<typeof nvidiaClaimsSchema>;
 
+export const simClaimsSchema = z
+  .object({
+    measurement: hex.meta({ description: 'The code hash the sim provider reports (48 bytes)' }),
+    reportData: hex,
+    debug: z.boolean(),
+    timestamp: z.number().int().meta({ description: 'Milliseconds since the epoch' }),
+  })
+  .meta({ id: 'SimClaims', description: 'DEVELOPMENT ONLY: what a sim report says; proves nothing' });
+export type SimClaims = z.infer<typeof simClaimsSchema>;
+
 export const appraisalSchema = z
   .object({
     platform: teePlatformSchema,
@@ -123,7 +136,14 @@ export const appraisalSchema = z
     checks: z.array(checkSchema),
     failed: z.array(z.string()).meta({ description: 'Names of the checks that failed' }),
     claims: z
-      .union([snpClaimsSchema, tdxClaimsSchema, nitroClaimsSchema, nvidiaClaimsSchema, z.object({})])
+      .union([
+        snpClaimsSchema,
+        tdxClaimsSchema,
+        nitroClaimsSchema,
+        nvidiaClaimsSchema,
+        simClaimsSchema,
+        z.object({}),
+      ])
       .meta({ description: 'What the evidence says; empty when it could not be read' }),
     appraisedAt: z.string().meta({ description: 'The clock the verifier used, ISO 8601' }),
     expiresAt: z
@@ -143,6 +163,7 @@ export const storedAppraisalSchema = appraisalSchema
     id: z.string().meta({ example: 'apr_5f0c9a1e2b3c4d5e6f708192' }),
     evidenceSha256: hex,
     providerId: z.string().nullable(),
+    modelId: z.string().nullable().meta({ description: 'The model a provider attested for' }),
     recordedAt: z.string(),
   })
   .meta({ id: 'StoredTeeAppraisal' });

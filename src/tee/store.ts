@@ -9,6 +9,7 @@ export interface StoredAppraisal extends Appraisal {
   id: string;
   evidenceSha256: string;
   providerId: string | null;
+  modelId: string | null;
   recordedAt: string;
 }
 
@@ -16,13 +17,14 @@ export interface AppraisalRecord {
   appraisal: Appraisal;
   evidence: Uint8Array;
   providerId?: string;
+  modelId?: string;
 }
 
 /** Keeps every appraisal for audit; the router also reads a provider's latest one from here. */
 export class AppraisalStore {
   constructor(private readonly deps: { orm: BetterSQLite3Database; clock: Clock; rng: Rng }) {}
 
-  record({ appraisal, evidence, providerId }: AppraisalRecord): StoredAppraisal {
+  record({ appraisal, evidence, providerId, modelId }: AppraisalRecord): StoredAppraisal {
     const row = {
       id: `apr_${randomId(this.deps.rng, 12)}`,
       platform: appraisal.platform,
@@ -32,6 +34,7 @@ export class AppraisalStore {
       claims: appraisal.claims,
       evidenceSha256: createHash('sha256').update(evidence).digest('hex'),
       providerId: providerId ?? null,
+      modelId: modelId ?? null,
       appraisedAt: new Date(appraisal.appraisedAt),
       expiresAt: appraisal.expiresAt ? new Date(appraisal.expiresAt) : null,
       recordedAt: new Date(this.deps.clock.now()),
@@ -58,6 +61,7 @@ function toStored(row: typeof teeAppraisals.$inferSelect): StoredAppraisal {
     expiresAt: row.expiresAt ? row.expiresAt.toISOString() : null,
     evidenceSha256: row.evidenceSha256,
     providerId: row.providerId,
+    modelId: row.modelId,
     recordedAt: row.recordedAt.toISOString(),
   };
 }

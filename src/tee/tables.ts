@@ -5,7 +5,7 @@ export const teeAppraisals = sqliteTable(
   'tee_appraisals',
   {
     id: text('id').primaryKey(),
-    platform: text('platform', { enum: ['sev-snp', 'tdx', 'nitro', 'nvidia'] }).notNull(),
+    platform: text('platform', { enum: ['sev-snp', 'tdx', 'nitro', 'nvidia', 'sim'] }).notNull(),
     valid: integer('valid', { mode: 'boolean' }).notNull(),
     failed: text('failed', { mode: 'json' }).$type<string[]>().notNull(),
     checks: text('checks', { mode: 'json' })
@@ -16,6 +16,8 @@ export const teeAppraisals = sqliteTable(
     evidenceSha256: text('evidence_sha256').notNull(),
     /** The provider the evidence came from, when the appraisal was part of its attestation. */
     providerId: text('provider_id'),
+    /** The model the provider attested for, when it did. */
+    modelId: text('model_id'),
     /** The clock the verifier used (an overridden one for old samples). */
     appraisedAt: integer('appraised_at', { mode: 'timestamp_ms' }).notNull(),
     expiresAt: integer('expires_at', { mode: 'timestamp_ms' }),

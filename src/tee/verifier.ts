@@ -1,4 +1,5 @@
 import type { Clock } from '../shared/index.ts';
+import type { ReferenceValues } from './policy.ts';
 import type { Appraisal, TeePlatform } from './schemas.ts';
 
 /** What the gateway expects the evidence to be bound to. */
@@ -31,12 +32,14 @@ export interface VerifyOptions {
   /** How old evidence may be; default 24 h. */
   maxAgeMs?: number;
   /** Claim path → allowed hex value(s); every named claim must equal one of its values. */
-  reference?: Readonly<Record<string, string | readonly string[]>>;
+  reference?: ReferenceValues;
   /** PEM roots that replace the platform's pinned roots (private deployments, tests). */
   roots?: readonly string[];
   /** CRLs (DER or PEM) to apply to the certificate chains; each is used for the issuer that signed it. */
   crls?: readonly (Uint8Array | string)[];
   tdxCollateral?: TdxCollateral;
+  /** Accept the development-only `sim` platform (PARLEY_TEE_SIM). */
+  allowSim?: boolean;
 }
 
 export interface EvidenceInput {
@@ -52,3 +55,21 @@ export interface TeeVerifier<Claims extends object = object> {
 }
 
 export const defaultMaxAgeMs = 24 * 60 * 60 * 1000;
+
+/** How this gateway appraises evidence, from its config; every caller of the verifiers shares it. */
+export interface TeeConfig {
+  /** Honour `now` in verify requests, for old samples (PARLEY_TEE_ALLOW_CLOCK_OVERRIDE); off in production. */
+  allowClockOverride: boolean;
+  /** Accept the development-only `sim` platform (PARLEY_TEE_SIM). */
+  allowSim: boolean;
+  /** How old a provider's evidence may be (PARLEY_TEE_MAX_AGE_S): a TEE capability lasts at most this. */
+  maxAgeMs: number;
+  /** PEM roots per platform replacing the pinned ones for provider attestations (private PKI, tests). */
+  roots?: Partial<Record<TeePlatform, readonly string[]>>;
+}
+
+export const defaultTeeConfig: TeeConfig = {
+  allowClockOverride: false,
+  allowSim: false,
+  maxAgeMs: defaultMaxAgeMs,
+};

@@ -74,6 +74,8 @@ export interface ProviderProcess {
   url: string;
   providerId: string;
   child: ChildProcess;
+  /** Every JSON log line the node printed so far. */
+  logs: Array<Record<string, unknown>>;
   exited: Promise<number | null>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -84,6 +86,7 @@ export async function startProvider(args: string[]): Promise<ProviderProcess> {
     env: { ...process.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const logs: Array<Record<string, unknown>> = [];
   let stderr = '';
   let buffered = '';
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
@@ -97,6 +100,7 @@ export async function startProvider(args: string[]): Promise<ProviderProcess> {
       buffered = lines.pop() ?? '';
       for (const line of lines) {
         const entry = JSON.parse(line) as Record<string, unknown>;
+        logs.push(entry);
         if (entry.msg === 'provider listening')
           resolve({ url: String(entry.url), providerId: String(entry.providerId) });
       }
@@ -106,6 +110,7 @@ export async function startProvider(args: string[]): Promise<ProviderProcess> {
   return {
     ...ready,
     child,
+    logs,
     exited,
     stop: (signal = 'SIGTERM') => {
       child.kill(signal);

@@ -1,7 +1,7 @@
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { receiptBytes } from '../../channels/index.ts';
 import { AppError, verifyEd25519 } from '../../shared/index.ts';
-import { AppraisalStore, appraiseRequest } from '../../tee/index.ts';
+import { appraiseRequest } from '../../tee/index.ts';
 import type { RequestOf, SkillCall, SkillResult } from './types.ts';
 
 const hex = (value: string, bytes: number) =>
@@ -15,11 +15,7 @@ const hex = (value: string, bytes: number) =>
 export function runVerification({ context }: SkillCall, request: RequestOf<'verification'>): SkillResult {
   if (request.action === 'attestation') {
     const { skill: _skill, action: _action, ...body } = request;
-    const appraisal = appraiseRequest(body, {
-      clock: context.clock,
-      appraisals: new AppraisalStore({ orm: context.orm, clock: context.clock, rng: context.rng }),
-      allowClockOverride: false,
-    });
+    const appraisal = appraiseRequest(body, context.tee);
     const summary = appraisal.valid
       ? `The ${appraisal.platform} evidence is valid (appraisal ${appraisal.id}).`
       : `The ${appraisal.platform} evidence is NOT valid: failed ${appraisal.failed.join(', ')} (appraisal ${appraisal.id}).`;

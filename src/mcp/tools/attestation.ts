@@ -1,41 +1,39 @@
-import { hexToBytes } from '@noble/hashes/utils.js';
 import type { ProtocolContext } from '../../gateway/context.ts';
-import { AppraisalStore, teeError, verifyEvidence } from '../../tee/index.ts';
+import { appraiseRequest } from '../../tee/index.ts';
 import type { AttestationInput } from '../schemas.ts';
 
 /**
- * Appraises TEE evidence as POST /v1/attestations/verify does (the same verifiers, the gateway's clock,
- * the vendors' pinned roots) and keeps the appraisal for audit.
+ * Appraises TEE evidence as POST /v1/attestations/verify does (the same verifiers, the gateway's clock
+ * and TEE settings, the vendors' pinned roots) and keeps the appraisal for audit.
  */
 export function appraiseAttestation(context: ProtocolContext, input: AttestationInput) {
-  const evidence = fromBase64(input.evidence);
   const { expected } = input;
-  const appraisal = verifyEvidence(
-    input.platform,
-    { evidence, ...(input.certificates ? { certificates: input.certificates } : {}) },
+  const stored = appraiseRequest(
     {
-      clock: context.clock,
+      platform: input.platform,
+      evidence: input.evidence,
+      ...(input.certificates ? { certificates: input.certificates } : {}),
       ...(expected
         ? {
             expected: {
-              ...(expected.reportData ? { reportData: hexToBytes(evenHex(expected.reportData)) } : {}),
-              ...(expected.nonce ? { nonce: hexToBytes(evenHex(expected.nonce)) } : {}),
-              ...(expected.issuedAt ? { issuedAt: Date.parse(expected.issuedAt) } : {}),
+              ...(expected.reportData ? { reportData: evenHex(expected.reportData) } : {}),
+              ...(expected.nonce ? { nonce: evenHex(expected.nonce) } : {}),
+              ...(expected.issuedAt ? { issuedAt: expected.issuedAt } : {}),
             },
           }
         : {}),
-      allowDebug: input.allowDebug,
-      ...(input.maxAgeSeconds ? { maxAgeMs: input.maxAgeSeconds * 1000 } : {}),
+      allowDebug: input.allowDebug ?? false,
+      ...(input.maxAgeSeconds ? { maxAgeSeconds: input.maxAgeSeconds } : {}),
     },
+    context.tee,
   );
-  const stored = new AppraisalStore({ orm: context.orm, clock: context.clock, rng: context.rng }).record({
-    appraisal,
-    evidence,
-  });
   return {
     kind: 'tee_attestation' as const,
     valid: stored.valid,
-    signer: `${input.platform} vendor root (pinned)`,
+    signer:
+      input.platform === 'sim'
+        ? 'the public sim key (development only)'
+        : `${input.platform} vendor root (pinned)`,
     checks: stored.checks.map(({ name, ok, detail }) => ({ check: name, ok, detail: detail ?? '' })),
     // Claims are plain JSON objects (each platform's claims schema); the output lists them as a record.
     appraisal: {
@@ -44,12 +42,6 @@ export function appraiseAttestation(context: ProtocolContext, input: Attestation
       expiresAt: stored.expiresAt,
     },
   };
-}
-
-function fromBase64(text: string): Uint8Array {
-  const compact = text.replace(/\s+/g, '');
-  if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(compact)) throw teeError('TEE_EVIDENCE_NOT_BASE64');
-  return new Uint8Array(Buffer.from(compact, /[-_]/.test(compact) ? 'base64url' : 'base64'));
 }
 
 const evenHex = (hex: string) => (hex.length % 2 === 0 ? hex : `0${hex}`).toLowerCase();
