@@ -170,7 +170,8 @@ type Outcome = { error?: unknown };
 
 /**
  * Pulls upstream events through the tally until the stream ends, the budget runs out or the provider
- * fails; `emit` gets each frame to relay. A provider silent for `idleTimeoutMs` counts as failed.
+ * fails; `emit` gets the frames to relay, all those of one upstream read at once (one write for
+ * several tokens when they arrive together). A provider silent for `idleTimeoutMs` counts as failed.
  */
 async function pump(
   context: RelayContext,
@@ -184,11 +185,12 @@ async function pump(
   const decoder = new TextDecoder();
   let outcome: Outcome | undefined;
   let ended = false;
+  let frames = '';
   const parser = createParser({
     onEvent(event) {
       if (outcome || ended) return;
       const verdict = tally.read(event.data);
-      if (verdict.kind === 'relay') emit(verdict.frame);
+      if (verdict.kind === 'relay') frames += verdict.frame;
       else if (verdict.kind === 'done') ended = true;
       else if (verdict.kind === 'limit') {
         tally.finishReason = 'payment_limit';
@@ -206,6 +208,10 @@ async function pump(
       if (next.done) break;
       idle.refresh();
       parser.feed(decoder.decode(next.value, { stream: true }));
+      if (frames) {
+        emit(frames);
+        frames = '';
+      }
     }
   } catch (error) {
     outcome ??= { error: { message: `the provider's stream broke: ${(error as Error).message}` } };
