@@ -115,12 +115,15 @@ describe('OpenAI client → gateway → router → llama.cpp provider node', () 
       .withResponse();
     const serving = providers.find((p) => p.providerId === stream.response.headers.get('parley-provider'));
     expect(serving).toBeDefined();
+    // Freeze the node at once (a tiny model could otherwise finish all 512 tokens of its context
+    // before the kill lands), then kill it once a token has come through.
+    serving?.child.kill('SIGSTOP');
     let pieces = 0;
     await expect(
       (async () => {
         for await (const chunk of stream.data) {
           if (chunk.choices[0]?.delta?.content) pieces++;
-          if (pieces === 10) await serving?.stop('SIGKILL');
+          if (pieces === 1) await serving?.stop('SIGKILL');
         }
       })(),
     ).rejects.toMatchObject({ code: 'UPSTREAM_FAILED' });
