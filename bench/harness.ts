@@ -1,9 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { type Server, startProcess } from './process.ts';
+
+export { report } from './report.ts';
+export { type Server, startProcess };
 
 export interface LoadResult {
   requestsPerSecond: number;
@@ -44,49 +47,6 @@ export async function load(
   };
 }
 
-export interface Server {
-  url: string;
-  stop(): Promise<void>;
-}
-
-/** Starts a server process and resolves once it prints a line containing its URL. */
-export function startProcess(
-  args: string[],
-  env: Record<string, string>,
-  urlFrom: (line: string) => string | undefined,
-) {
-  return new Promise<Server>((resolve, reject) => {
-    const child: ChildProcess = spawn(process.execPath, args, {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let buffered = '';
-    let found = false;
-    child.stdout?.on('data', (chunk) => {
-      if (found) return; // keep draining, discard: request logs are part of the cost, not of the result
-      buffered += String(chunk);
-      for (const line of buffered.split('\n')) {
-        const url = urlFrom(line);
-        if (url) {
-          found = true;
-          resolve({
-            url,
-            stop: () =>
-              new Promise((done) => {
-                child.once('exit', () => done());
-                child.kill('SIGTERM');
-              }),
-          });
-          return;
-        }
-      }
-    });
-    child.once('exit', (code) => {
-      if (!found) reject(new Error(`${args.join(' ')} exited with ${code} before listening`));
-    });
-  });
-}
-
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** The real `parley gateway` on a free port with a fresh data dir, logging at info like production. */
@@ -97,11 +57,6 @@ export function startGateway(env: Record<string, string> = {}): Promise<Server> 
     { PARLEY_PORT: '0', PARLEY_DATA_DIR: dataDir, PARLEY_LOG_LEVEL: 'info', ...env },
     (line) => (line.includes('"gateway listening"') ? (JSON.parse(line) as { url: string }).url : undefined),
   );
-}
-
-/** Prints one benchmark's results as a JSON line. */
-export function report(name: string, figures: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify({ bench: name, date: new Date().toISOString(), ...figures })}\n`);
 }
 
 export const benchRoot = root;

@@ -1,9 +1,11 @@
+import { join } from 'node:path';
 import { a2aBench } from './a2a.ts';
 import { channelsBench } from './channels.ts';
 import { gatewayOverhead } from './gateway-overhead.ts';
+import { llamaBench } from './gpu/index.ts';
+import { benchRoot } from './harness.ts';
 import { identityBench } from './identity.ts';
 import { inferenceBench } from './inference.ts';
-import { llamaBench } from './llama.ts';
 import { mcpBench } from './mcp.ts';
 import { routerBench } from './router.ts';
 import { teeBench } from './tee.ts';
@@ -15,7 +17,7 @@ const benchmarks: Record<string, () => Promise<void>> = {
   channels: () => channelsBench(),
   router: () => routerBench(),
   inference: () => inferenceBench(),
-  llama: () => llamaBench(),
+  llama: () => llamaBench([join(benchRoot, 'bin/parley.js')]),
   mcp: () => mcpBench(),
   a2a: () => a2aBench(),
   tee: () => teeBench(),

@@ -1,5 +1,11 @@
 export { engineError, engineErrors } from './errors.ts';
-export { createLlamaEngine, type GpuOption, type LlamaEngineOptions } from './llama-engine.ts';
+export {
+  createLlamaEngine,
+  type GpuOption,
+  type LlamaBuild,
+  type LlamaEngineOptions,
+  loadLlamaBinding,
+} from './llama-engine.ts';
 export { createLlamaServerEngine, type LlamaServerEngineOptions } from './llama-server-engine.ts';
 export type {
   ChatMessage,

@@ -20,6 +20,14 @@ import type { EngineModel, EngineStats, GenerationRequest, InferenceEngine } fro
 
 export type GpuOption = 'auto' | false | 'cuda' | 'vulkan' | 'metal';
 
+/**
+ * Which llama.cpp binding to load. `prebuilt`: the binaries that come with node-llama-cpp (or a local
+ * build made for the same options). `lastBuild`: the one `node-llama-cpp source download` compiled last
+ * on this machine, such as a CUDA build for a GPU the prebuilt binaries do not serve; its GPU type is
+ * the build's own, so `gpu` is ignored.
+ */
+export type LlamaBuild = 'prebuilt' | 'lastBuild';
+
 export interface LlamaEngineOptions {
   modelPath: string;
   /** The name clients ask for; the file name without `.gguf` by default. */
@@ -36,6 +44,8 @@ export interface LlamaEngineOptions {
   queueTimeoutMs?: number;
   /** Ignored when `llama` is given. */
   gpu?: GpuOption;
+  /** Ignored when `llama` is given. Default: PARLEY_LLAMA_BUILD from the environment, else `prebuilt`. */
+  build?: LlamaBuild;
   /** A llama.cpp binding to share (`getLlama` takes about a second); the engine leaves it open on close. */
   llama?: Llama;
   /** CPU threads for decoding. Default: one per math core, less one left to Node. */
@@ -209,8 +219,7 @@ async function load(options: LlamaEngineOptions, capacity: number): Promise<Load
   let llama: Llama | undefined = options.llama;
   let model: LlamaModel | undefined;
   try {
-    // Prebuilt binaries only: a provider never downloads or compiles llama.cpp at run time.
-    llama ??= await getLlama({ build: 'never', gpu: options.gpu ?? 'auto' });
+    llama ??= await loadLlamaBinding(options);
     model = await llama.loadModel({ modelPath: options.modelPath });
     const contextSize = options.contextSize ?? Math.min(model.trainContextSize, 2048);
     const context = await model.createContext({
@@ -227,6 +236,31 @@ async function load(options: LlamaEngineOptions, capacity: number): Promise<Load
       reason: (error as Error).message,
     });
   }
+}
+
+/**
+ * The llama.cpp binding. `prebuilt` never compiles: a provider does not build llama.cpp at run time.
+ * `lastBuild` loads an existing build; when that one does not load, node-llama-cpp falls back to its
+ * default lookup, which `skipDownload` keeps from fetching llama.cpp's source to compile (it could
+ * still compile a source tree already cloned there, as `source download` leaves one).
+ */
+export async function loadLlamaBinding(
+  options: { gpu?: GpuOption; build?: LlamaBuild } = {},
+): Promise<Llama> {
+  const build = options.build ?? llamaBuildFromEnvironment(process.env.PARLEY_LLAMA_BUILD);
+  if (build === 'prebuilt') return getLlama({ build: 'never', gpu: options.gpu ?? 'auto' });
+  const llama = await getLlama('lastBuild', { skipDownload: true, progressLogs: false });
+  if (llama.buildType !== 'localBuild') {
+    await llama.dispose();
+    throw new Error('PARLEY_LLAMA_BUILD=lastBuild, but node-llama-cpp has no local build to load');
+  }
+  return llama;
+}
+
+function llamaBuildFromEnvironment(value: string | undefined): LlamaBuild {
+  if (value === undefined || value === '' || value === 'prebuilt') return 'prebuilt';
+  if (value === 'lastBuild') return 'lastBuild';
+  throw new Error(`PARLEY_LLAMA_BUILD takes prebuilt or lastBuild, not ${JSON.stringify(value)}`);
 }
 
 /**
