@@ -16,7 +16,8 @@ import {
  * The whole TEE flow across real processes, on the development-only `sim` platform: a publisher's
  * model that requires a TEE and pins a measurement, two provider nodes that attest over a gateway
  * challenge (one running the allowed code, one not), routing by evidence with the surcharge, the
- * appraisal on every response, slashing, and capabilities that survive a gateway restart.
+ * appraisal on every response, slashing, capabilities that survive a gateway restart, and expiry
+ * (evidence lasts PARLEY_TEE_MAX_AGE_S = 15 s here; the node renews it 3 s before).
  */
 const TNZO = 10n ** 18n;
 const model = 'secret-tiny';
@@ -83,6 +84,7 @@ beforeAll(async () => {
     PARLEY_DATA_DIR: join(root, 'gateway'),
     PARLEY_ALLOW_PRIVATE_PROVIDERS: 'true',
     PARLEY_TEE_SIM: 'true',
+    PARLEY_TEE_MAX_AGE_S: '15',
   };
   gateway = await startGateway(gatewayEnv);
   agent = await ensureAgent(join(root, 'agent.json'), gateway.url, 10n * TNZO);
@@ -159,13 +161,38 @@ describe('TEE attestation end to end (development-only sim platform)', { timeout
   });
 
   it('keeps TEE capabilities across a gateway restart', async () => {
-    const before = (await paidChat()).response.headers.get('parley-attestation');
+    // Frozen, the node cannot attest again: what the new gateway process knows, it read back.
+    good.child.kill('SIGSTOP');
     const port = new URL(gateway.url).port;
     await gateway.stop();
     gateway = await startGateway({ ...gatewayEnv, PARLEY_PORT: port });
+    expect((await explain()).chosen).toBe(good.providerId);
+    good.child.kill('SIGCONT');
     const { response } = await paidChat();
     expect(response.status).toBe(200);
     expect(response.headers.get('parley-provider')).toBe(good.providerId);
-    expect(response.headers.get('parley-attestation')).toBe(before);
+  });
+
+  it('drops the provider from the TEE pool when its evidence expires, and takes it back on renewal', async () => {
+    good.child.kill('SIGSTOP');
+    try {
+      await until('the evidence to expire', async () => {
+        const plan = await explain();
+        return plan.chosen === null ? plan : undefined;
+      });
+      expect((await explain()).excluded).toContainEqual({
+        providerId: good.providerId,
+        reason: 'tee_required',
+      });
+      expect((await paidChat()).response.status).toBe(503);
+    } finally {
+      good.child.kill('SIGCONT');
+    }
+    // Its renewal timer, overdue, fires at once.
+    await until('the node to attest again', async () => {
+      const plan = await explain();
+      return plan.chosen === good.providerId ? plan : undefined;
+    });
+    expect((await paidChat()).response.status).toBe(200);
   });
 });
