@@ -5,6 +5,7 @@ import { ManualClock } from '../shared/index.ts';
 import { CircuitBreakers } from './circuit-breaker.ts';
 import { type ForwardOptions, forward, NoUpstreamError } from './forward.ts';
 import { HealthTracker } from './health.ts';
+import { readAll, type UpstreamBody } from './upstream.ts';
 
 type Behaviour =
   | 'ok'
@@ -74,7 +75,7 @@ function setup(overrides: Partial<ForwardOptions> = {}) {
   return { options, breakers, health };
 }
 
-const text = async (body: ReadableStream<Uint8Array> | null) => (body ? new Response(body).text() : '');
+const text = async (body: UpstreamBody) => (await readAll(body)).toString('utf8');
 
 describe('forward with failover', () => {
   it('moves past a refused connection, a stalled upstream and a 500, and serves from the next', async () => {

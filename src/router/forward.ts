@@ -1,8 +1,7 @@
 import type { Clock } from '../shared/index.ts';
 import type { CircuitBreakers } from './circuit-breaker.ts';
 import type { HealthTracker } from './health.ts';
-
-type ReadResult = Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>['read']>>;
+import { fetchSend, httpSend, prepend, type UpstreamBody } from './upstream.ts';
 
 export interface Upstream {
   providerId: string;
@@ -21,6 +20,7 @@ export interface ForwardOptions {
   /** Time budget for all attempts together. */
   deadlineMs: number;
   stream: boolean;
+  /** Reach providers through this instead of node:http (tests route requests into an app). */
   fetch?: typeof fetch;
 }
 
@@ -35,9 +35,9 @@ export type AttemptOutcome =
 export interface Forwarded {
   providerId: string;
   status: number;
-  headers: Headers;
-  /** For streams: the upstream body, starting with the chunk already read. */
-  body: ReadableStream<Uint8Array> | null;
+  contentType: string | null;
+  /** The upstream body, starting with the chunk already read (when the status was below 400). */
+  body: UpstreamBody;
   attempts: Array<{ providerId: string; outcome: AttemptOutcome; status?: number }>;
   /** Call when the body has been fully relayed (ok) or broke off mid-stream; feeds health and breaker. */
   finish(ok: boolean, tokens?: number): void;
@@ -62,7 +62,7 @@ export async function forward(
   options: ForwardOptions,
 ): Promise<Forwarded> {
   const { breakers, health, clock } = options;
-  const send = options.fetch ?? fetch;
+  const send = options.fetch ? fetchSend(options.fetch) : httpSend;
   const started = clock.now();
   const attempts: Forwarded['attempts'] = [];
   for (const upstream of ranked) {
@@ -84,15 +84,11 @@ export async function forward(
       health.record(upstream.providerId, { ok: false, latencyMs: clock.now() - attemptStarted });
       attempts.push({ providerId: upstream.providerId, outcome, ...(status ? { status } : {}) });
     };
-    let response: Response;
+    let response: Awaited<ReturnType<typeof send>>;
     try {
       response = await send(new URL(path, upstream.endpoint), {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          accept: options.stream ? 'text/event-stream' : 'application/json',
-        },
         body: JSON.stringify(body),
+        accept: options.stream ? 'text/event-stream' : 'application/json',
         signal: abort.signal,
       });
     } catch {
@@ -100,21 +96,21 @@ export async function forward(
       continue;
     }
     if (response.status >= 500) {
+      response.body.cancel();
       fail('server_error', response.status);
       continue;
     }
-    let relayed: ReadableStream<Uint8Array> | null = response.body;
-    if (response.status < 400 && response.body) {
+    let relayed = response.body;
+    if (response.status < 400) {
       // Nothing has reached the caller yet: the first chunk decides whether this candidate serves.
-      const reader = response.body.getReader();
-      let first: ReadResult;
+      let first: Uint8Array | undefined;
       try {
-        first = await reader.read();
+        first = await response.body.read();
       } catch {
         fail(abort.signal.aborted ? 'timeout' : 'server_error', response.status);
         continue;
       }
-      relayed = prepend(first, reader);
+      relayed = prepend(first, response.body);
     }
     clearTimeout(timer);
     const ttftMs = clock.now() - attemptStarted;
@@ -124,7 +120,7 @@ export async function forward(
     return {
       providerId: upstream.providerId,
       status: response.status,
-      headers: response.headers,
+      contentType: response.contentType,
       body: relayed,
       attempts,
       finish(ok, tokens) {
@@ -144,25 +140,4 @@ export async function forward(
     };
   }
   throw new NoUpstreamError(attempts);
-}
-
-/** A stream that yields `first` and then the rest of `reader`, cancelling upstream if the caller goes. */
-function prepend(first: ReadResult, reader: ReadableStreamDefaultReader<Uint8Array>) {
-  let sentFirst = false;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      if (!sentFirst) {
-        sentFirst = true;
-        if (first.done) controller.close();
-        else controller.enqueue(first.value);
-        return;
-      }
-      const next = await reader.read();
-      if (next.done) controller.close();
-      else controller.enqueue(next.value);
-    },
-    cancel(reason) {
-      return reader.cancel(reason);
-    },
-  });
 }

@@ -3,6 +3,7 @@ import { routerError } from './errors.ts';
 import type { Forwarded } from './forward.ts';
 import type { Billing } from './relay.ts';
 import { encodeReceipt } from './relay-shapes.ts';
+import { readAll } from './upstream.ts';
 
 /** Embeddings: one JSON answer, billed per input token the provider reports. */
 export async function embeddingResponse(
@@ -14,7 +15,7 @@ export async function embeddingResponse(
 ): Promise<Response> {
   let answer: { usage?: { prompt_tokens?: number } } & Record<string, unknown>;
   try {
-    answer = (await new Response(forwarded.body).json()) as typeof answer;
+    answer = JSON.parse((await readAll(forwarded.body)).toString('utf8')) as typeof answer;
   } catch {
     forwarded.finish(false);
     meter?.release();

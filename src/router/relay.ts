@@ -7,6 +7,7 @@ import type { ChatRequest } from './openai-schemas.ts';
 import { embeddingResponse } from './relay-embeddings.ts';
 import { completionBody, encodeReceipt, finalChunk, upstreamError, usageChunk } from './relay-shapes.ts';
 import { Tally } from './tally.ts';
+import { readAll } from './upstream.ts';
 
 export interface Billing {
   provider: string;
@@ -70,9 +71,9 @@ export async function serve(
     // The provider refused the request itself (4xx): nothing was delivered, nothing is charged.
     meter?.release();
     forwarded.finish(true);
-    return new Response(forwarded.body, {
+    return new Response(new Uint8Array(await readAll(forwarded.body)), {
       status: forwarded.status,
-      headers: { ...headers, 'content-type': forwarded.headers.get('content-type') ?? 'application/json' },
+      headers: { ...headers, 'content-type': forwarded.contentType ?? 'application/json' },
     });
   }
   let freeTokens = 0;
@@ -180,8 +181,6 @@ async function pump(
 ): Promise<Outcome> {
   const { forwarded, tally } = context;
   const body = forwarded.body;
-  if (!body) return { error: { message: 'the provider sent no body' } };
-  const reader = body.getReader();
   const decoder = new TextDecoder();
   let outcome: Outcome | undefined;
   let ended = false;
@@ -200,14 +199,14 @@ async function pump(
   });
   const idle = setTimeout(() => {
     outcome ??= { error: { message: `the provider sent nothing for ${context.idleTimeoutMs} ms` } };
-    void reader.cancel();
+    body.cancel();
   }, context.idleTimeoutMs);
   try {
     while (!outcome && !ended && !cancelled()) {
-      const next = await reader.read();
-      if (next.done) break;
+      const chunk = await body.read();
+      if (chunk === undefined) break;
       idle.refresh();
-      parser.feed(decoder.decode(next.value, { stream: true }));
+      parser.feed(decoder.decode(chunk, { stream: true }));
       if (frames) {
         emit(frames);
         frames = '';
@@ -220,7 +219,7 @@ async function pump(
   }
   if (!outcome && !ended && !cancelled() && tally.finishReason === null)
     outcome = { error: { message: 'the provider ended the stream before finishing' } };
-  if (outcome || cancelled() || !ended) void reader.cancel().catch(() => {});
+  if (outcome || cancelled() || !ended) body.cancel();
   const failed = outcome?.error !== undefined;
   forwarded.finish(!failed, tally.tokens);
   if (!failed) settleUsage(context);
