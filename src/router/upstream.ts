@@ -31,8 +31,16 @@ const agents = {
  * completion costs ~250 µs of client work this way against ~700 µs through `fetch` (a web stream per
  * body, a Headers object, a Response), and the gateway does this on every inference request.
  */
-export const httpSend: UpstreamSend = (url, { body, accept, signal }) =>
-  new Promise((resolve, reject) => {
+export const httpSend: UpstreamSend = (url, request) =>
+  post(url, request).catch((error: NodeJS.ErrnoException & { reusedSocket?: boolean }) => {
+    // A kept-alive connection the provider closed just as we reused it: once more, on a new one.
+    if (error.reusedSocket && error.code === 'ECONNRESET' && !request.signal.aborted)
+      return post(url, request);
+    throw error;
+  });
+
+function post(url: URL, { body, accept, signal }: Parameters<UpstreamSend>[1]): Promise<UpstreamResponse> {
+  return new Promise((resolve, reject) => {
     const secure = url.protocol === 'https:';
     const request = (secure ? https : http).request(
       url,
@@ -49,9 +57,10 @@ export const httpSend: UpstreamSend = (url, { body, accept, signal }) =>
           body: nodeBody(response),
         }),
     );
-    request.once('error', reject);
+    request.once('error', (error) => reject(Object.assign(error, { reusedSocket: request.reusedSocket })));
     request.end(body);
   });
+}
 
 function nodeBody(response: IncomingMessage): UpstreamBody {
   const chunks = response[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
