@@ -2,10 +2,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../shared/index.ts';
+import { readAll, type UpstreamBody } from '../shared/upstream.ts';
 import { CircuitBreakers } from './circuit-breaker.ts';
 import { type ForwardOptions, forward, NoUpstreamError } from './forward.ts';
 import { HealthTracker } from './health.ts';
-import { readAll, type UpstreamBody } from './upstream.ts';
 
 type Behaviour =
   | 'ok'

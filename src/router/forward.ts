@@ -1,7 +1,7 @@
 import type { Clock } from '../shared/index.ts';
+import { fetchSend, httpSend, prepend, type UpstreamBody } from '../shared/upstream.ts';
 import type { CircuitBreakers } from './circuit-breaker.ts';
 import type { HealthTracker } from './health.ts';
-import { fetchSend, httpSend, prepend, type UpstreamBody } from './upstream.ts';
 
 export interface Upstream {
   providerId: string;

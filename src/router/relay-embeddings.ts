@@ -1,9 +1,9 @@
 import type { Meter } from '../channels/index.ts';
+import { readAll } from '../shared/upstream.ts';
 import { routerError } from './errors.ts';
 import type { Forwarded } from './forward.ts';
 import type { Billing } from './relay.ts';
 import { encodeReceipt } from './relay-shapes.ts';
-import { readAll } from './upstream.ts';
 
 /** Embeddings: one JSON answer, billed per input token the provider reports. */
 export async function embeddingResponse(

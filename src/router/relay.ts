@@ -1,5 +1,6 @@
 import { createParser } from 'eventsource-parser';
 import { Meter, type Receipt } from '../channels/index.ts';
+import { readAll } from '../shared/upstream.ts';
 import { routerError } from './errors.ts';
 import { type Forwarded, forward, NoUpstreamError } from './forward.ts';
 import { type Admission, type InferenceBody, type InferenceDeps, inferencePaths } from './inference.ts';
@@ -7,7 +8,6 @@ import type { ChatRequest } from './openai-schemas.ts';
 import { embeddingResponse } from './relay-embeddings.ts';
 import { completionBody, encodeReceipt, finalChunk, upstreamError, usageChunk } from './relay-shapes.ts';
 import { Tally } from './tally.ts';
-import { readAll } from './upstream.ts';
 
 export interface Billing {
   provider: string;

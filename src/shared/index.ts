@@ -15,4 +15,13 @@ export { openAiChatFields, openAiCompletionFields, openAiSamplingFields } from '
 export { callerSecurity, errorResponses, jsonBody, jsonResponse } from './openapi.ts';
 export { cryptoRng, type Rng, randomId, seededRng } from './random.ts';
 export { requestHeader } from './request-header.ts';
+export {
+  fetchSend,
+  httpSend,
+  prepend,
+  readAll,
+  type UpstreamBody,
+  type UpstreamResponse,
+  type UpstreamSend,
+} from './upstream.ts';
 export { parleyVersion } from './version.ts';

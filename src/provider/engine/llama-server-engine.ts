@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import { createParser } from 'eventsource-parser';
+import { httpSend, readAll } from '../../shared/upstream.ts';
 import { readGgufHeader } from '../gguf/index.ts';
 import { engineError } from './errors.ts';
 import { LlamaServerProcess } from './llama-server-process.ts';
@@ -91,9 +92,9 @@ export async function createLlamaServerEngine(options: LlamaServerEngineOptions)
               prompt: string;
             }
           ).prompt;
-    const response = await fetch(`${server.url}/completion`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
+    const response = await httpSend(new URL('/completion', server.url), {
+      accept: 'text/event-stream',
+      signal: request.signal ?? new AbortController().signal,
       body: JSON.stringify({
         prompt,
         n_predict: request.maxTokens,
@@ -109,10 +110,9 @@ export async function createLlamaServerEngine(options: LlamaServerEngineOptions)
         cache_prompt: true,
         stream: true,
       }),
-      ...(request.signal ? { signal: request.signal } : {}),
     });
-    if (!response.ok || !response.body) {
-      const text = await response.text();
+    if (response.status !== 200) {
+      const text = (await readAll(response.body)).toString('utf8');
       if (response.status === 400 && /context|exceed/i.test(text))
         throw engineError('PROMPT_TOO_LONG', { contextLength: contextSize, reason: text });
       throw engineError('GENERATION_FAILED', { status: response.status, reason: text.slice(0, 500) });
@@ -154,7 +154,13 @@ export async function createLlamaServerEngine(options: LlamaServerEngineOptions)
       },
     });
     const decoder = new TextDecoder();
-    for await (const part of response.body) parser.feed(decoder.decode(part, { stream: true }));
+    try {
+      for (let part = await response.body.read(); part !== undefined; part = await response.body.read())
+        parser.feed(decoder.decode(part, { stream: true }));
+    } catch (error) {
+      response.body.cancel();
+      throw error;
+    }
     if (completionTokens > 1) {
       const speed = ((completionTokens - 1) * 1000) / (performance.now() - firstAt);
       tokensPerSecond =

@@ -35,18 +35,23 @@ export const httpSend: UpstreamSend = (url, request) =>
   post(url, request).catch((error: NodeJS.ErrnoException & { reusedSocket?: boolean }) => {
     // A kept-alive connection the provider closed just as we reused it: once more, on a new one.
     if (error.reusedSocket && error.code === 'ECONNRESET' && !request.signal.aborted)
-      return post(url, request);
+      return post(url, request, true);
     throw error;
   });
 
-function post(url: URL, { body, accept, signal }: Parameters<UpstreamSend>[1]): Promise<UpstreamResponse> {
+function post(
+  url: URL,
+  { body, accept, signal }: Parameters<UpstreamSend>[1],
+  fresh = false,
+): Promise<UpstreamResponse> {
   return new Promise((resolve, reject) => {
     const secure = url.protocol === 'https:';
     const request = (secure ? https : http).request(
       url,
       {
         method: 'POST',
-        agent: agents[secure ? 'https:' : 'http:'],
+        // `false`: a connection of its own, outside the pool (whose other idle sockets may be stale too).
+        agent: fresh ? false : agents[secure ? 'https:' : 'http:'],
         headers: { 'content-type': 'application/json', accept, 'content-length': Buffer.byteLength(body) },
         signal,
       },
