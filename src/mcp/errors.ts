@@ -21,6 +21,17 @@ export const mcpErrors = {
     rpcCode: -32000,
     message: 'Bad Request: send the Mcp-Session-Id header from initialize, or initialize a new session.',
   },
+  MCP_RESOURCE_UNKNOWN: {
+    status: 404,
+    rpcCode: -32002,
+    message:
+      'No such resource: parley://models, parley://providers/{id}, parley://channels/{id} or parley://identities/{did}.',
+  },
+  MCP_TOO_MANY_SUBSCRIPTIONS: {
+    status: 429,
+    rpcCode: -32602,
+    message: 'A session may subscribe to at most 64 resources; unsubscribe from some first.',
+  },
   MCP_SESSION_NOT_FOUND: {
     status: 404,
     rpcCode: -32001,

@@ -1,5 +1,5 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { McpError, ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type McpGateway, startMcpGateway } from './testing.ts';
 
@@ -72,5 +72,50 @@ describe('MCP resources', () => {
       argument: { name: 'id', value: 'prov_' },
     });
     expect(completion.values).toEqual([gateway.providerId]);
+  });
+
+  it('notifies a subscribed session when the resource changes, and stops after unsubscribe', async () => {
+    const { channel, voucher } = await gateway.payer();
+    const client = await gateway.connect();
+    const updated: string[] = [];
+    client.setNotificationHandler(ResourceUpdatedNotificationSchema, ({ params }) => {
+      updated.push(params.uri);
+    });
+    const uri = `parley://channels/${channel.id}`;
+    await client.subscribeResource({ uri });
+    const acceptVoucher = async () => {
+      const response = await gateway.built.app.request(`/v1/channels/${channel.id}/vouchers`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ state: await voucher(1000n) }),
+      });
+      expect(response.status).toBe(200);
+    };
+    await acceptVoucher();
+    // The session looks before each of its requests (and every sweep tick). Its server stream opens
+    // just after initialize, so ask until the notification has a stream to arrive on.
+    for (let attempt = 0; updated.length === 0 && attempt < 20; attempt++) {
+      await client.ping();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(updated).toEqual([uri]);
+    await client.ping(); // unchanged since: nothing more
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(updated).toEqual([uri]);
+
+    await client.unsubscribeResource({ uri });
+    await acceptVoucher();
+    await client.ping();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(updated).toEqual([uri]);
+  });
+
+  it('refuses a subscription to a resource that does not exist', async () => {
+    const client = await gateway.connect();
+    const failure = await client.subscribeResource({ uri: 'parley://channels/ch_missing' }).catch((e) => e);
+    expect(failure).toBeInstanceOf(McpError);
+    expect(failure).toMatchObject({ code: -32002, data: { code: 'CHANNEL_NOT_FOUND' } });
+    const unknown = await client.subscribeResource({ uri: 'parley://nothing' }).catch((e) => e);
+    expect(unknown).toMatchObject({ code: -32002, data: { code: 'MCP_RESOURCE_UNKNOWN' } });
   });
 });

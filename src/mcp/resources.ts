@@ -2,7 +2,7 @@ import { type McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/serv
 import { McpError, type ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ProtocolContext } from '../gateway/context.ts';
 import { modelsNow, providersNow, withHealth } from './catalog.ts';
-import { asAppError } from './errors.ts';
+import { asAppError, mcpError } from './errors.ts';
 
 /** MCP's code for a resource that does not exist. */
 const resourceNotFound = -32002;
@@ -23,7 +23,7 @@ export function registerResources(server: McpServer, context: ProtocolContext): 
         'Every registered model with its price, context and whether a healthy provider serves it now',
       mimeType: 'application/json',
     },
-    (uri) => read(uri, () => ({ models: modelsNow(router) })),
+    (uri) => read(uri, () => viewOf(context, uri.href)),
   );
 
   server.registerResource(
@@ -49,7 +49,7 @@ export function registerResources(server: McpServer, context: ProtocolContext): 
       description: 'A provider node: models, GPU, TEE, capacity, load, status and measured health',
       mimeType: 'application/json',
     },
-    (uri, { id }) => read(uri, () => withHealth(router, router.registry.provider(String(id)))),
+    (uri) => read(uri, () => viewOf(context, uri.href)),
   );
 
   server.registerResource(
@@ -60,7 +60,7 @@ export function registerResources(server: McpServer, context: ProtocolContext): 
       description: 'A payment channel: deposit, highest voucher, charged, remaining, status',
       mimeType: 'application/json',
     },
-    (uri, { id }) => read(uri, () => context.channels.channels.get(String(id))),
+    (uri) => read(uri, () => viewOf(context, uri.href)),
   );
 
   server.registerResource(
@@ -71,8 +71,22 @@ export function registerResources(server: McpServer, context: ProtocolContext): 
       description: 'An identity: kind, controller, status, keys, capabilities and its lifecycle history',
       mimeType: 'application/json',
     },
-    (uri, { did }) => read(uri, () => context.identity.registry.get(decodeURIComponent(String(did)))),
+    (uri) => read(uri, () => viewOf(context, uri.href)),
   );
+}
+
+/**
+ * What a `parley://` resource shows now (the same view its HTTP route gives); throws the area's
+ * not-found error for an unknown id, and MCP_RESOURCE_UNKNOWN for a URI that names no resource.
+ */
+export function viewOf(context: ProtocolContext, uri: string): unknown {
+  const { router } = context;
+  if (uri === 'parley://models') return { models: modelsNow(router) };
+  const [, kind, id] = /^parley:\/\/(providers|channels|identities)\/([^/]+)$/.exec(uri) ?? [];
+  if (kind === 'providers') return withHealth(router, router.registry.provider(String(id)));
+  if (kind === 'channels') return context.channels.channels.get(String(id));
+  if (kind === 'identities') return context.identity.registry.get(decodeURIComponent(String(id)));
+  throw mcpError('MCP_RESOURCE_UNKNOWN', { uri });
 }
 
 /** A JSON resource; Parley errors become JSON-RPC errors with the Parley code in `data`. */
@@ -80,12 +94,13 @@ function read(uri: URL, view: () => unknown): ReadResourceResult {
   try {
     return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(view()) }] };
   } catch (error) {
-    const failure = asAppError(error);
-    const code = failure.status === 404 ? resourceNotFound : failure.rpcCode;
-    throw new McpError(code, failure.message, {
-      code: failure.code,
-      details: failure.details,
-      uri: uri.href,
-    });
+    throw resourceError(uri.href, error);
   }
+}
+
+/** A Parley error about a resource as the JSON-RPC error MCP expects (-32002 when it does not exist). */
+export function resourceError(uri: string, error: unknown): McpError {
+  const failure = asAppError(error);
+  const code = failure.status === 404 ? resourceNotFound : failure.rpcCode;
+  return new McpError(code, failure.message, { code: failure.code, details: failure.details, uri });
 }

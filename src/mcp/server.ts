@@ -1,6 +1,7 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { ProtocolContext } from '../gateway/context.ts';
 import { registerResources } from './resources.ts';
+import { ResourceSubscriptions } from './subscriptions.ts';
 import { registerChannelTools } from './tools/channels.ts';
 import { registerChatTool } from './tools/chat.ts';
 import { registerIdentityTools } from './tools/identity.ts';
@@ -20,11 +21,14 @@ const instructions = [
 ].join(' ');
 
 /** One MCP server (one per session): every Parley tool and resource, acting on the gateway's services. */
-export function createMcpServer(context: ProtocolContext, sessionCount: () => number): McpServer {
+export function createMcpServer(
+  context: ProtocolContext,
+  sessionCount: () => number,
+): { server: McpServer; subscriptions: ResourceSubscriptions } {
   const server = new McpServer(
     { name: 'parley', title: 'Parley gateway', version: context.version },
     {
-      capabilities: { tools: {}, resources: { listChanged: true }, logging: {} },
+      capabilities: { tools: {}, resources: { listChanged: true, subscribe: true }, logging: {} },
       instructions,
     },
   );
@@ -35,5 +39,5 @@ export function createMcpServer(context: ProtocolContext, sessionCount: () => nu
   registerChannelTools(server, context);
   registerChatTool(server, context);
   registerResources(server, context);
-  return server;
+  return { server, subscriptions: new ResourceSubscriptions(server, context) };
 }

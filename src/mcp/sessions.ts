@@ -8,6 +8,7 @@ import { randomId } from '../shared/index.ts';
 import { mcpError } from './errors.ts';
 import { SessionEventStore } from './event-store.ts';
 import { createMcpServer } from './server.ts';
+import type { ResourceSubscriptions } from './subscriptions.ts';
 
 export interface SessionSettings {
   /** A session with no request and no open stream for this long is closed. */
@@ -38,6 +39,7 @@ interface Session {
   owner: string;
   transport: WebStandardStreamableHTTPServerTransport;
   server: McpServer;
+  subscriptions: ResourceSubscriptions;
   lastSeen: number;
   openStreams: number;
 }
@@ -66,14 +68,14 @@ export class McpSessions {
     this.sweep();
     if (this.sessions.size >= this.settings.maxSessions) throw mcpError('MCP_TOO_MANY_SESSIONS');
     this.makeRoomFor(owner);
-    const server = createMcpServer(this.context, () => this.sessions.size);
+    const { server, subscriptions } = createMcpServer(this.context, () => this.sessions.size);
     const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomId(this.context.rng, 24),
       eventStore: new SessionEventStore(this.settings.eventsPerSession),
       enableJsonResponse: this.settings.jsonResponse,
       onsessioninitialized: (id) => {
         const now = this.context.clock.now();
-        this.sessions.set(id, { id, owner, transport, server, lastSeen: now, openStreams: 0 });
+        this.sessions.set(id, { id, owner, transport, server, subscriptions, lastSeen: now, openStreams: 0 });
         this.startTimer();
       },
       onsessionclosed: (id) => {
@@ -102,6 +104,7 @@ export class McpSessions {
   }
 
   async handle(session: Session, request: Request, options: HandleRequestOptions): Promise<Response> {
+    await session.subscriptions.check();
     return this.track(session, await session.transport.handleRequest(request, options));
   }
 
@@ -148,6 +151,7 @@ export class McpSessions {
     this.timer = setInterval(() => {
       this.sweep();
       this.onTick();
+      for (const session of this.sessions.values()) void session.subscriptions.check();
     }, this.settings.tickMs);
     this.timer.unref();
   }
