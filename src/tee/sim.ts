@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { decode, encode } from 'cbor2';
-import { ed25519Signer, verifyEd25519 } from '../shared/index.ts';
+import { ed25519Signer, once, verifyEd25519 } from '../shared/index.ts';
 import { CheckList } from './appraisal.ts';
 import { toHex } from './bytes.ts';
 import { appraiseBinding, appraiseDebug, appraiseFreshness, appraiseReferenceValues } from './policy.ts';
@@ -14,11 +14,16 @@ import type { EvidenceInput, TeeVerifier, VerifyOptions } from './verifier.ts';
  * Its signing key is derived from a public string: anyone can produce "valid" sim evidence, so it
  * proves nothing about where code runs, and the gateway refuses it unless PARLEY_TEE_SIM is on.
  */
-const simSeed = createHash('sha256')
-  .update('parley/tee-sim/v1: development only; anyone can sign with this key')
-  .digest();
-export const simPublicKey: Uint8Array = ed25519.getPublicKey(simSeed);
-const signSim = ed25519Signer(simSeed);
+const simKey = once(() => {
+  const seed = createHash('sha256')
+    .update('parley/tee-sim/v1: development only; anyone can sign with this key')
+    .digest();
+  // Made on first use: deriving the public key costs tens of ms, not to be paid at every start.
+  return { publicKey: ed25519.getPublicKey(seed), sign: ed25519Signer(seed) };
+});
+
+/** The public key sim evidence is checked against (derived from a public string). */
+export const simPublicKey = (): Uint8Array => simKey().publicKey;
 const format = 'parley-sim/v1';
 
 export interface SimReport {
@@ -41,7 +46,7 @@ export function simEvidence(report: SimReport): Uint8Array {
     debug: report.debug,
     timestamp: report.timestamp,
   });
-  return encode([body, signSim(body)]);
+  return encode([body, simKey().sign(body)]);
 }
 
 /** The measurement a sim provider reports unless told otherwise: SHA-384 of its name and version. */
@@ -83,7 +88,7 @@ export const simVerifier: TeeVerifier<SimClaims> = {
       return checks.appraisal('sim', {}, now);
     }
     checks.pass('evidence-format', `${format} (development only: not evidence of a real TEE)`);
-    if (verifyEd25519(parsed.signature, parsed.body, simPublicKey))
+    if (verifyEd25519(parsed.signature, parsed.body, simPublicKey()))
       checks.pass('report-signature', 'Ed25519 by the public sim key');
     else checks.fail('report-signature', 'the sim key did not sign this report');
     const { report } = parsed;
