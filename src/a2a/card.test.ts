@@ -1,6 +1,8 @@
+import { verifyAgentCardSignature } from '@a2a-js/sdk';
 import { DefaultAgentCardResolver } from '@a2a-js/sdk/client';
 import { parseLegacyAgentCard } from '@a2a-js/sdk/compat/v0_3/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { publicKeyFromDidKey } from '../identity/index.ts';
 import { callerLimitsExtensionUri, x402ExtensionUri } from './schemas.ts';
 import { a2aClient, bearerFetch, delegatedAgent, type ServedGateway, startGateway } from './testing.ts';
 
@@ -41,6 +43,21 @@ describe('agent card', () => {
       value: { location: 'header', name: 'Signature' },
     });
     expect(card.defaultInputModes).toEqual(['application/json', 'text/plain']);
+  });
+
+  it("is signed by the gateway key: the SDK's verifier accepts it and rejects an altered copy", async () => {
+    const card = await new DefaultAgentCardResolver().resolve(gateway.url);
+    expect(card.signatures).toHaveLength(1);
+    const kids: string[] = [];
+    const verify = verifyAgentCardSignature(async (kid) => {
+      kids.push(kid);
+      const x = Buffer.from(publicKeyFromDidKey(kid)).toString('base64url');
+      return { kty: 'OKP', crv: 'Ed25519', x };
+    });
+    await verify(card);
+    const gatewayKey = (await (await fetch(`${gateway.url}/v1/gateway`)).json()) as { publicKey: string };
+    expect(Buffer.from(publicKeyFromDidKey(kids[0] as string)).toString('hex')).toBe(gatewayKey.publicKey);
+    await expect(verify({ ...card, name: 'Not Parley' })).rejects.toThrow();
   });
 
   it('answers 0.3 clients (no A2A-Version) with a 0.3 card at both well-known paths', async () => {

@@ -1,8 +1,9 @@
-import { AgentCard, type AgentSkill, type SecurityRequirement } from '@a2a-js/sdk';
+import { AgentCard, type AgentSkill, canonicalizeAgentCard, type SecurityRequirement } from '@a2a-js/sdk';
 import { LegacyJsonRpcTransportHandler } from '@a2a-js/sdk/compat/v0_3/server';
 import { type A2ARequestHandler, ServerCallContext } from '@a2a-js/sdk/server';
 import type { ProtocolContext } from '../gateway/context.ts';
 import type { Principal } from '../identity/index.ts';
+import type { PushSigner } from './push-sender.ts';
 import { skillExamples } from './requests.ts';
 import { callerLimitsExtensionUri, type SkillName, x402ExtensionUri } from './schemas.ts';
 
@@ -154,6 +155,19 @@ export function extendedAgentCard(
     params: callerLimits(context, principal),
   });
   return card;
+}
+
+/**
+ * The card with a JWS by the gateway key (A2A §8.4): flattened, EdDSA, `kid` the gateway's did:key,
+ * over the RFC 8785 canonical form of the card without its signatures, as the SDK's
+ * `verifyAgentCardSignature` checks it.
+ */
+export function signedCard(card: AgentCard, signer: PushSigner): AgentCard {
+  const encode = (text: string) => Buffer.from(text).toString('base64url');
+  const header = encode(JSON.stringify({ alg: 'EdDSA', kid: signer.keyId, typ: 'JOSE' }));
+  const signingInput = `${header}.${encode(canonicalizeAgentCard(card))}`;
+  const signature = Buffer.from(signer.sign(new TextEncoder().encode(signingInput))).toString('base64url');
+  return { ...card, signatures: [{ protected: header, signature, header: undefined }] };
 }
 
 /** The card's JSON for A2A 1.0 clients. */

@@ -3,8 +3,9 @@ import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppEnv, ProtocolContext } from '../gateway/context.ts';
 import { callerSecurity, requestHeader } from '../shared/index.ts';
-import { agentCard, cardJson, legacyCardJson } from './card.ts';
+import { agentCard, cardJson, legacyCardJson, signedCard } from './card.ts';
 import type { RpcOutcome } from './jsonrpc.ts';
+import type { PushSigner } from './push-sender.ts';
 import type { A2aServer } from './server.ts';
 
 /** Headers the SDK may read from the call context; credentials stay out of it. */
@@ -20,14 +21,14 @@ function wantsLegacyCard(version: string | undefined): boolean {
 const originOf = (c: Context<AppEnv>) => new URL(c.req.url).origin;
 
 /** The agent card at both well-known paths, and JSON-RPC at /a2a (and /a2a/stream). */
-export function a2aHttpRoutes(context: ProtocolContext, server: A2aServer) {
+export function a2aHttpRoutes(context: ProtocolContext, server: A2aServer, signer?: PushSigner) {
   const app = new OpenAPIHono<AppEnv>();
   const card = async (c: Context<AppEnv>) => {
     const served = agentCard(context, originOf(c));
     c.header('vary', 'A2A-Version');
     c.header('cache-control', 'public, max-age=300');
-    const legacy = wantsLegacyCard(requestHeader(c, 'a2a-version'));
-    return c.json(legacy ? await legacyCardJson(served) : cardJson(served));
+    if (wantsLegacyCard(requestHeader(c, 'a2a-version'))) return c.json(await legacyCardJson(served));
+    return c.json(cardJson(signer ? signedCard(served, signer) : served));
   };
   const rpc = (streamEndpoint: boolean) => async (c: Context<AppEnv>) => {
     const headers: Record<string, string> = {};

@@ -12,5 +12,5 @@ export type { A2AOptions };
  * /a2a/stream. `options` are the composition root's: webhook policy and the key that signs deliveries.
  */
 export function a2aRoutes(context: ProtocolContext, options: A2AOptions = {}) {
-  return a2aHttpRoutes(context, createA2aServer(context, options));
+  return a2aHttpRoutes(context, createA2aServer(context, options), options.signer);
 }

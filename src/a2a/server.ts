@@ -12,6 +12,8 @@ import { SqliteTaskStore } from './task-store.ts';
 
 /** Settings the gateway's composition root may give the A2A server. */
 export interface A2AOptions {
+  /** The gateway key: signs the agent card (A2A 1.0 `signatures`); unsigned without one. */
+  signer?: PushSigner;
   push?: {
     /** Accept webhooks on loopback/private networks (development; as PARLEY_ALLOW_PRIVATE_PROVIDERS). */
     allowPrivateEndpoints?: boolean;

@@ -204,13 +204,13 @@ export function createApp(deps: AppDeps, services: Services = createServices(dep
     '/',
     mcpRoutes(protocols, { allowedOrigins: deps.corsOrigins.filter((origin) => origin !== '*') }),
   );
+  // The gateway key signs the agent card and every push delivery; its did:key is the JWS `kid`.
+  const signer = { keyId: didKeyFromPublicKey(deps.gatewayKey.publicKey), sign: deps.gatewayKey.sign };
   app.route(
     '/',
     a2aRoutes(protocols, {
-      push: {
-        allowPrivateEndpoints: deps.allowPrivateProviderEndpoints,
-        signer: { keyId: didKeyFromPublicKey(deps.gatewayKey.publicKey), sign: deps.gatewayKey.sign },
-      },
+      signer,
+      push: { allowPrivateEndpoints: deps.allowPrivateProviderEndpoints, signer },
     }),
   );
   // Verifying evidence is CPU-heavy: only callers with credentials may ask for it.
