@@ -161,6 +161,10 @@ describe('TEE attestation end to end (development-only sim platform)', { timeout
   });
 
   it('keeps TEE capabilities across a gateway restart', async () => {
+    // Right after a renewal (every 12 s), so the evidence outlives the restart by a wide margin.
+    const attested = () => good.logs.filter((entry) => entry.msg === 'attested').length;
+    const before = attested();
+    await until('a fresh attestation', async () => (attested() > before ? true : undefined));
     // Frozen, the node cannot attest again: what the new gateway process knows, it read back.
     good.child.kill('SIGSTOP');
     const port = new URL(gateway.url).port;
