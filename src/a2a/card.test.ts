@@ -58,6 +58,14 @@ describe('agent card', () => {
     const gatewayKey = (await (await fetch(`${gateway.url}/v1/gateway`)).json()) as { publicKey: string };
     expect(Buffer.from(publicKeyFromDidKey(kids[0] as string)).toString('hex')).toBe(gatewayKey.publicKey);
     await expect(verify({ ...card, name: 'Not Parley' })).rejects.toThrow();
+
+    // The extended card (the caller's own limits) is signed the same way.
+    const { apiKey } = await delegatedAgent(gateway.identity, { allowed_operations: ['transfer'] });
+    const extended = await (await a2aClient(gateway.url, bearerFetch(apiKey))).getAgentCard();
+    expect(extended.capabilities?.extensions.map((extension) => extension.uri)).toContain(
+      callerLimitsExtensionUri,
+    );
+    await verify(extended);
   });
 
   it('answers 0.3 clients (no A2A-Version) with a 0.3 card at both well-known paths', async () => {

@@ -1,7 +1,7 @@
 import { DefaultExecutionEventBusManager, DefaultRequestHandler } from '@a2a-js/sdk/server';
 import type { ProtocolContext } from '../gateway/context.ts';
 import { baseUrlOf, principalOf } from './caller.ts';
-import { agentCard, extendedAgentCard } from './card.ts';
+import { agentCard, extendedAgentCard, signedCard } from './card.ts';
 import { ParleyAgentExecutor } from './executor.ts';
 import { IdempotentRequestHandler } from './idempotent-handler.ts';
 import { A2aDispatcher } from './jsonrpc.ts';
@@ -55,7 +55,10 @@ export function createA2aServer(context: ProtocolContext, options: A2AOptions = 
     new DefaultExecutionEventBusManager(),
     pushStore,
     sender,
-    async (call) => extendedAgentCard(context, baseUrlOf(call), principalOf(call)),
+    async (call) => {
+      const extended = extendedAgentCard(context, baseUrlOf(call), principalOf(call));
+      return options.signer ? signedCard(extended, options.signer) : extended;
+    },
   );
   const handler = new IdempotentRequestHandler(inner, messages);
   return { handler, tasks, dispatcher: new A2aDispatcher(handler, card) };
