@@ -17,8 +17,21 @@ export interface GatewayProcess {
 
 /** Runs `parley gateway` as a real process on a free port and waits until it listens. */
 export async function startGateway(env: Record<string, string>): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, [cliPath, 'gateway'], {
-    env: { ...process.env, PARLEY_PORT: '0', PARLEY_LOG_LEVEL: 'info', ...env },
+  const started = await startCli(
+    ['gateway'],
+    { PARLEY_PORT: '0', PARLEY_LOG_LEVEL: 'info', ...env },
+    'gateway listening',
+  );
+  return { ...started, url: String(started.ready.url) };
+}
+
+/**
+ * Runs a long-lived CLI command (JSON logs on stdout) and resolves once it logs `readyMessage`,
+ * with that log entry; rejects with its stderr if it exits first.
+ */
+async function startCli(args: string[], env: Record<string, string>, readyMessage: string) {
+  const child = spawn(process.execPath, [cliPath, ...args], {
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Array<Record<string, unknown>> = [];
@@ -28,7 +41,7 @@ export async function startGateway(env: Record<string, string>): Promise<Gateway
   child.stderr?.on('data', (chunk) => {
     stderr += String(chunk);
   });
-  const url = await new Promise<string>((resolve, reject) => {
+  const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
     child.stdout?.on('data', (chunk) => {
       buffered += String(chunk);
       const lines = buffered.split('\n');
@@ -36,18 +49,20 @@ export async function startGateway(env: Record<string, string>): Promise<Gateway
       for (const line of lines) {
         const entry = JSON.parse(line) as Record<string, unknown>;
         logs.push(entry);
-        if (entry.msg === 'gateway listening') resolve(String(entry.url));
+        if (entry.msg === readyMessage) resolve(entry);
       }
     });
-    exited.then((code) => reject(new Error(`gateway exited with ${code} before listening: ${stderr}`)));
+    exited.then((code) =>
+      reject(new Error(`parley ${args[0]} exited with ${code} before listening: ${stderr}`)),
+    );
   });
   return {
-    url,
+    ready,
     child,
     logs,
     stderr: () => stderr,
     exited,
-    stop: (signal = 'SIGTERM') => {
+    stop: (signal: NodeJS.Signals = 'SIGTERM') => {
       child.kill(signal);
       return exited;
     },
@@ -82,39 +97,10 @@ export interface ProviderProcess {
 
 /** Runs `parley provider …` as a real process and waits until it is registered and listening. */
 export async function startProvider(args: string[]): Promise<ProviderProcess> {
-  const child = spawn(process.execPath, [cliPath, 'provider', ...args], {
-    env: { ...process.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const logs: Array<Record<string, unknown>> = [];
-  let stderr = '';
-  let buffered = '';
-  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-  child.stderr?.on('data', (chunk) => {
-    stderr += String(chunk);
-  });
-  const ready = await new Promise<{ url: string; providerId: string }>((resolve, reject) => {
-    child.stdout?.on('data', (chunk) => {
-      buffered += String(chunk);
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) {
-        const entry = JSON.parse(line) as Record<string, unknown>;
-        logs.push(entry);
-        if (entry.msg === 'provider listening')
-          resolve({ url: String(entry.url), providerId: String(entry.providerId) });
-      }
-    });
-    exited.then((code) => reject(new Error(`provider exited with ${code} before listening: ${stderr}`)));
-  });
-  return {
-    ...ready,
-    child,
-    logs,
-    exited,
-    stop: (signal = 'SIGTERM') => {
-      child.kill(signal);
-      return exited;
-    },
-  };
+  const { ready, child, logs, exited, stop } = await startCli(
+    ['provider', ...args],
+    {},
+    'provider listening',
+  );
+  return { url: String(ready.url), providerId: String(ready.providerId), child, logs, exited, stop };
 }
