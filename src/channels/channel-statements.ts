@@ -1,4 +1,4 @@
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { once } from '../shared/index.ts';
 import { channelReceipts, channelStates, paymentChannels } from './tables.ts';
@@ -20,15 +20,21 @@ export function channelStatements(orm: BetterSQLite3Database) {
         .update(paymentChannels)
         .set({ nonce: sql`${p('nonce')}`, authorized: sql`${p('authorized')}` })
         .where(and(eq(paymentChannels.id, p('id')), eq(paymentChannels.nonce, p('previousNonce'))))
+        .returning()
         .prepare(),
     ),
-    lastReceipt: once(() =>
+    /** What a receipt builds on: the channel's totals and its last receipt's sequence, in one query. */
+    receiptBasis: once(() =>
       orm
-        .select({ sequence: channelReceipts.sequence })
-        .from(channelReceipts)
-        .where(eq(channelReceipts.channelId, p('id')))
-        .orderBy(desc(channelReceipts.sequence))
-        .limit(1)
+        .select({
+          nonce: paymentChannels.nonce,
+          authorized: paymentChannels.authorized,
+          charged: paymentChannels.charged,
+          lastSequence: sql<number>`coalesce((select max(${channelReceipts.sequence}) from ${channelReceipts}
+            where ${channelReceipts.channelId} = ${paymentChannels.id}), 0)`,
+        })
+        .from(paymentChannels)
+        .where(eq(paymentChannels.id, p('id')))
         .prepare(),
     ),
     insertState: once(() =>

@@ -129,7 +129,8 @@ describe('payment channels', () => {
     const next = Meter.start(services.channels.channels, sign(channel, 2, 12n * price), costOf);
     expect(next.admit(3)).toBe(false);
     expect(next.admit(2)).toBe(true);
-    expect(next.receipt().charged).toBe((12n * price).toString());
+    // Receipts of one channel are numbered 1, 2, … and bear the nonce of the voucher they charge under.
+    expect(next.receipt()).toMatchObject({ charged: (12n * price).toString(), sequence: 2, nonce: 2 });
     expect(await readJson(await client.app.request(`/v1/channels/${channel.id}`))).toMatchObject({
       charged: (12n * price).toString(),
       authorized: (12n * price).toString(),

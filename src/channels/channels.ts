@@ -158,18 +158,18 @@ export class ChannelService {
         deposit: channel.deposit,
       });
     }
-    this.deps.orm.transaction(() => {
-      const updated = this.sql.advance().run({
+    return this.deps.orm.transaction(() => {
+      const updated = this.sql.advance().get({
         id: channel.id,
         nonce: state.nonce,
         authorized: state.cumulativeAmount,
         previousNonce: channel.nonce,
       });
       // Another gateway process accepted a voucher in between: this one is no longer the next.
-      if (updated.changes !== 1) throw channelError('VOUCHER_STALE', { nonce: state.nonce });
+      if (!updated) throw channelError('VOUCHER_STALE', { nonce: state.nonce });
       this.recordState(state);
+      return updated;
     });
-    return this.row(channel.id);
   }
 
   /**
@@ -188,11 +188,11 @@ export class ChannelService {
   /**
    * Holds, for one request, whatever the channel's authorization leaves beyond what is charged and
    * what other requests in flight hold, so parallel requests on one channel never together admit
-   * more than the payer signed. Returns the amount held; give it back with `release`.
+   * more than the payer signed. Returns the amount held; give it back with `release`. `current` is
+   * the channel as `acceptVoucher` just returned it, which saves reading it again.
    */
-  hold(id: string): bigint {
-    const channel = this.sql.byId().get({ id });
-    if (!channel) throw channelError('CHANNEL_NOT_FOUND', { id });
+  hold(id: string, current?: Pick<Row, 'authorized' | 'charged'>): bigint {
+    const channel = current ?? this.row(id);
     const held = this.held.get(id) ?? 0n;
     const free = BigInt(channel.authorized) - BigInt(channel.charged) - held;
     const amount = free > 0n ? free : 0n;
@@ -210,7 +210,7 @@ export class ChannelService {
     const now = this.deps.clock.now();
     return this.deps.orm.transaction(
       () => {
-        const channel = this.sql.byId().get({ id });
+        const channel = this.sql.receiptBasis().get({ id });
         if (!channel) throw channelError('CHANNEL_NOT_FOUND', { id });
         const charged = next(BigInt(channel.charged));
         if (charged > BigInt(channel.authorized) || charged < BigInt(channel.charged)) {
@@ -219,12 +219,11 @@ export class ChannelService {
             authorized: channel.authorized,
           });
         }
-        const last = this.sql.lastReceipt().get({ id });
         const unsigned = {
           channelId: id,
           nonce: channel.nonce,
           charged: charged.toString(),
-          sequence: (last?.sequence ?? 0) + 1,
+          sequence: channel.lastSequence + 1,
           issuedAt: now,
         };
         const signature = bytesToHex(this.deps.signer.sign(receiptBytes(this.network, unsigned)));

@@ -6,13 +6,21 @@ import { type ChannelState, encodeVoucher, type SignedState, stateBytes } from '
  * Signs a channel state as the payer: `network` is the gateway's public key (GET /v1/ledger or the
  * channel's `network` field) and `keyId` the DID URL of the payer's key.
  */
+// Parsing a secret key into OpenSSL's form costs more than a signature: one signer per key array.
+const signers = new WeakMap<Uint8Array, (message: Uint8Array) => Uint8Array>();
+
 export function signChannelState(
   network: string,
   state: ChannelState,
   keyId: string,
   secretKey: Uint8Array,
 ): SignedState {
-  const signature = bytesToHex(ed25519Signer(secretKey)(stateBytes(network, state)));
+  let sign = signers.get(secretKey);
+  if (!sign) {
+    sign = ed25519Signer(secretKey);
+    signers.set(secretKey, sign);
+  }
+  const signature = bytesToHex(sign(stateBytes(network, state)));
   return { ...state, keyId, signature };
 }
 

@@ -23,7 +23,7 @@ export class Meter {
   /** Accepts the voucher (durably) and holds the authorization it leaves free for this request. */
   static start(channels: ChannelService, voucher: SignedState, costOf: (units: number) => bigint): Meter {
     const channel = channels.acceptVoucher(voucher);
-    return new Meter(channels, channel.id, channels.hold(channel.id), costOf);
+    return new Meter(channels, channel.id, channels.hold(channel.id, channel), costOf);
   }
 
   /** Admits `count` more units if the budget covers them; false means stop (payment_limit). */

@@ -113,8 +113,8 @@ export function admit(deps: InferenceDeps, call: InferenceCall, model: ModelView
   const offers = rank(deps, call, model, asset, policy);
   if (!channel || !voucher) return { kind: call.kind, model, offers, asset };
 
-  channels.acceptVoucher(voucher);
-  const hold = { channelId: voucher.channelId, asset, budget: channels.hold(voucher.channelId) };
+  const accepted = channels.acceptVoucher(voucher);
+  const hold = { channelId: voucher.channelId, asset, budget: channels.hold(voucher.channelId, accepted) };
   const caps = offers.map((offer) => affordableTokens(offer.costOf, hold.budget));
   const tokenCap = caps.reduce<number | undefined>(
     (least, cap) => (cap === undefined ? least : least === undefined ? cap : Math.min(least, cap)),
