@@ -38,6 +38,32 @@ const failure = (run: () => unknown) => {
 };
 
 describe('ledger', () => {
+  it('lists the balances under a name prefix, by the rest of the name, and tells its height', () => {
+    const { ledger, mint } = ledgerWorld();
+    expect(ledger.height()).toBe(0);
+    expect(ledger.balancesWithPrefix('stake:', 'TNZO')).toEqual(new Map());
+    mint('stake:p_1', 10n);
+    mint('stake:p_2', 20n);
+    mint('stake;next', 30n); // the character after ':'
+    mint('stakeholder', 40n);
+    mint('stake:p_3', 50n, 'USDC');
+    ledger.post('unbond', [
+      { account: 'stake:p_2', asset: 'TNZO', amount: -20n },
+      { account: 'did:owner', asset: 'TNZO', amount: 20n },
+    ]);
+    expect(ledger.height()).toBe(6);
+    expect(ledger.balancesWithPrefix('stake:', 'TNZO')).toEqual(new Map([['p_1', 10n]]));
+    expect(ledger.balancesWithPrefix('stake:', 'USDC')).toEqual(new Map([['p_3', 50n]]));
+    expect(ledger.balancesWithPrefix('stake', 'TNZO')).toEqual(
+      new Map([
+        [':p_1', 10n],
+        [';next', 30n],
+        ['holder', 40n],
+      ]),
+    );
+    expect(() => ledger.balancesWithPrefix('', 'TNZO')).toThrow(RangeError);
+  });
+
   it('posts balanced, signed, hash-chained blocks and derives balances from them', () => {
     const { db, ledger, publicKey, mint } = ledgerWorld();
     const first = mint('did:a', 1_000n);

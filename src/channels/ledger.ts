@@ -1,6 +1,6 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { and, asc, desc, eq, gt, inArray, like, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, like, lt, sql } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { type Clock, once, signedBytes } from '../shared/index.ts';
 import { mayGoNegative } from './accounts.ts';
@@ -57,8 +57,35 @@ export interface LedgerDeps {
  */
 export class Ledger {
   private readonly balanceOf;
+  private readonly tipHeight;
+  private readonly balancesIn;
 
   constructor(private readonly deps: LedgerDeps) {
+    this.tipHeight = once(() =>
+      deps.orm
+        .select({ height: ledgerBlocks.height })
+        .from(ledgerBlocks)
+        .orderBy(desc(ledgerBlocks.height))
+        .limit(1)
+        .prepare(),
+    );
+    this.balancesIn = once(() =>
+      deps.orm
+        .select({
+          // The name past the prefix, cut by SQLite: a string of its own, which a Map hashes faster than a slice.
+          rest: sql<string>`substr(${ledgerBalances.account}, length(${sql.placeholder('from')}) + 1)`,
+          amount: ledgerBalances.amount,
+        })
+        .from(ledgerBalances)
+        .where(
+          and(
+            gte(ledgerBalances.account, sql.placeholder('from')),
+            lt(ledgerBalances.account, sql.placeholder('to')),
+            eq(ledgerBalances.asset, sql.placeholder('asset')),
+          ),
+        )
+        .prepare(),
+    );
     this.balanceOf = once(() =>
       deps.orm
         .select({ amount: ledgerBalances.amount })
@@ -169,15 +196,22 @@ export class Ledger {
     };
   }
 
+  /** The height of the last block (0 before the first): every balance change raises it. */
   height(): number {
-    return (
-      this.deps.orm
-        .select({ height: ledgerBlocks.height })
-        .from(ledgerBlocks)
-        .orderBy(desc(ledgerBlocks.height))
-        .limit(1)
-        .get()?.height ?? 0
-    );
+    return this.tipHeight().get()?.height ?? 0;
+  }
+
+  /** The nonzero balances in `asset` of every account whose name starts with `prefix`, by the rest of the name. */
+  balancesWithPrefix(prefix: string, asset: string): Map<string, bigint> {
+    if (prefix === '') throw new RangeError('a prefix names at least one character');
+    // Accounts from `prefix` up to the prefix with its last character raised: exactly those starting with it.
+    const to = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+    const found = new Map<string, bigint>();
+    for (const row of this.balancesIn().all({ from: prefix, to, asset })) {
+      const amount = BigInt(row.amount);
+      if (amount !== 0n) found.set(row.rest, amount);
+    }
+    return found;
   }
 
   /** What `did` spent of `asset` since `sinceMs` (transfers and channel deposits), for daily limits. */

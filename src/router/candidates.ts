@@ -25,20 +25,32 @@ export interface Offer {
 export function offersFor(services: RouterServices, model: ModelView, asset = 'TNZO'): Offer[] {
   const { registry, health, breakers, stake, oracle, attestations } = services;
   const offers: Offer[] = [];
-  for (const provider of registry.listProviders()) {
+  const bonded = stake.bondedNow();
+  const basePricePerToken = BigInt(model.price_per_token);
+  const paramsCount = BigInt(model.parameters);
+  // Providers at the same load and TEE share a price: work it out once per request for each.
+  const prices = new Map<string, { costOf: (tokens: number) => bigint; perToken: bigint }>();
+  for (const { view: provider, lastHeartbeatMs } of registry.routableProviders()) {
     if (!provider.models.includes(model.model_id)) continue;
     const seen = health.snapshot(provider.id);
     // TEE pools and the TEE surcharge follow evidence, never the provider's own claim.
     const attested = attestations.capability(provider.id, model.model_id);
     const pricing: QuoteContext = {
-      basePricePerToken: BigInt(model.price_per_token),
-      paramsCount: BigInt(model.parameters),
+      basePricePerToken,
+      paramsCount,
       inFlight: provider.inFlight,
       capacity: provider.capacity,
       tee: attested !== undefined,
       asset,
     };
-    const costOf = costOfTokens(pricing, oracle);
+    const terms = `${pricing.inFlight}/${pricing.capacity}/${pricing.tee}`;
+    let price = prices.get(terms);
+    if (!price) {
+      const costOf = costOfTokens(pricing, oracle);
+      price = { costOf, perToken: costOf(1) };
+      prices.set(terms, price);
+    }
+    const { costOf } = price;
     offers.push({
       endpoint: provider.endpoint,
       pricing,
@@ -47,15 +59,15 @@ export function offersFor(services: RouterServices, model: ModelView, asset = 'T
       candidate: {
         providerId: provider.id,
         model: model.model_id,
-        pricePerToken: costOf(1),
+        pricePerToken: price.perToken,
         latencyMs: seen.latencyMs ?? unmeasured.latencyMs,
         ttftMs: seen.ttftMs ?? unmeasured.ttftMs,
         tokensPerSecond: seen.tokensPerSecond ?? provider.tokensPerSecond,
         reputation: seen.reputation,
-        status: health.status(provider.id, Date.parse(provider.lastHeartbeatAt), provider.banned !== null),
+        status: health.statusFrom(seen, lastHeartbeatMs, provider.banned !== null),
         breaker: breakers.state(provider.id),
         tee: attested?.platform ?? null,
-        stake: stake.bonded(provider.id),
+        stake: bonded(provider.id),
       },
     });
   }

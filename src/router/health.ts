@@ -100,7 +100,12 @@ export class HealthTracker {
   }
 
   status(providerId: string, lastHeartbeatAt: number, banned = false): ProviderStatus {
-    return statusOf(this.snapshot(providerId).recentFailureRate, this.clock.now() - lastHeartbeatAt, banned);
+    return this.statusFrom(this.snapshot(providerId), lastHeartbeatAt, banned);
+  }
+
+  /** `status` from a snapshot just taken. */
+  statusFrom(snapshot: HealthSnapshot, lastHeartbeatAt: number, banned = false): ProviderStatus {
+    return statusOf(snapshot.recentFailureRate, this.clock.now() - lastHeartbeatAt, banned);
   }
 
   private decay(entry: Entry): void {

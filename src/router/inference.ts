@@ -110,7 +110,7 @@ export function admit(deps: InferenceDeps, call: InferenceCall, model: ModelView
         : {}),
     });
 
-  const offers = rank(deps, call, model, asset, policy);
+  const offers = rankOffers(deps, call, model, asset, policy);
   if (!channel || !voucher) return { kind: call.kind, model, offers, asset };
 
   const accepted = channels.acceptVoucher(voucher);
@@ -140,9 +140,14 @@ export function admit(deps: InferenceDeps, call: InferenceCall, model: ModelView
 const max = (a: bigint, b: bigint) => (a > b ? a : b);
 const min = (a: bigint, b: bigint) => (a < b ? a : b);
 
-function rank(
-  deps: InferenceDeps,
-  call: InferenceCall,
+/**
+ * The routing step of every inference request: the model's offers (price at each provider's load,
+ * health, breaker, stake, TEE), the pool the model and the caller's delegation allow, and the first
+ * `maxAttempts` of the strategy's failover order.
+ */
+export function rankOffers(
+  deps: Pick<InferenceDeps, 'router' | 'forwarding'>,
+  call: Pick<InferenceCall, 'body' | 'routingHeader'>,
   model: ModelView,
   asset: string,
   policy: { allowed_models?: string[]; allowed_providers?: string[] },
@@ -166,7 +171,7 @@ function rank(
       ...(routing?.deadline_ms ? { deadlineMs: routing.deadline_ms } : {}),
       expectedOutputTokens: expectedTokens(call.body),
     },
-    { strategy, rng: deps.router.rng, ranked: true },
+    { strategy, rng: deps.router.rng, ranked: true, limit: deps.forwarding.maxAttempts },
   );
   if (decision.ranked.length === 0) {
     throw routerError('NO_PROVIDER_AVAILABLE', {
@@ -174,10 +179,9 @@ function rank(
       excluded: decision.excluded.map(({ providerId, reason }) => ({ providerId, reason })),
     });
   }
-  const byProvider = new Map(offers.map((offer) => [offer.candidate.providerId, offer]));
-  return decision.ranked
-    .slice(0, deps.forwarding.maxAttempts)
-    .map(({ candidate }) => byProvider.get(candidate.providerId) as Offer);
+  return decision.ranked.map(
+    ({ candidate }) => offers.find((offer) => offer.candidate === candidate) as Offer,
+  );
 }
 
 function expectedTokens(body: InferenceBody): number {

@@ -126,6 +126,8 @@ function gcd(a: bigint, b: bigint): bigint {
 /** Rates from fixed USD prices; the ratio is exact (USD prices kept as 18-decimal integers). */
 export class StaticPriceOracle implements PriceOracle {
   private readonly prices: Map<string, { usd: bigint; decimals: number }>;
+  /** Rates asked for so far (the table is fixed, and routing asks once per provider and request). */
+  private readonly rates = new Map<string, ExchangeRate>();
 
   constructor(table: PriceTable = defaultPriceTable) {
     const entries = Object.entries(priceTableSchema.parse(table));
@@ -135,6 +137,16 @@ export class StaticPriceOracle implements PriceOracle {
   }
 
   rate(from: string, to: string): ExchangeRate {
+    const key = `${from}>${to}`;
+    let rate = this.rates.get(key);
+    if (!rate) {
+      rate = Object.freeze(this.computeRate(from, to));
+      this.rates.set(key, rate);
+    }
+    return rate;
+  }
+
+  private computeRate(from: string, to: string): ExchangeRate {
     const source = this.price(from);
     const target = this.price(to);
     if (from === to) return { numerator: 1n, denominator: 1n };
@@ -228,10 +240,17 @@ function tokenCount(tokens: number | bigint): bigint {
   return count;
 }
 
-/** The one rounding: down, after every factor and the conversion are multiplied in. */
-function totalOf(base: bigint, tokens: bigint, terms: Terms): bigint {
-  const numerator = base * tokens * terms.size * terms.utilization * terms.tee * terms.rate.numerator;
-  return numerator / (SCALE * SCALE * SCALE * terms.rate.denominator);
+const SCALE_CUBED = SCALE * SCALE * SCALE;
+
+/**
+ * The cost of n tokens under fixed terms: n × (base × every factor × rate numerator), rounded down
+ * once after dividing by the factors' scale and the rate denominator. The product is exact, so
+ * multiplying it out once per request changes no result, only how often the work is done.
+ */
+function totalFor(base: bigint, terms: Terms): (tokens: bigint) => bigint {
+  const perToken = base * terms.size * terms.utilization * terms.tee * terms.rate.numerator;
+  const divisor = SCALE_CUBED * terms.rate.denominator;
+  return (tokens) => (perToken * tokens) / divisor;
 }
 
 function formatFactor(value: bigint): string {
@@ -241,6 +260,7 @@ function formatFactor(value: bigint): string {
 export function quote(input: QuoteInput, oracle: PriceOracle): Quote {
   const terms = termsOf(input, oracle);
   const tokens = tokenCount(input.tokens);
+  const total = totalFor(input.basePricePerToken, terms);
   return {
     asset: input.asset,
     baseAsset: terms.baseAsset,
@@ -252,8 +272,8 @@ export function quote(input: QuoteInput, oracle: PriceOracle): Quote {
       tee: formatFactor(terms.tee),
     },
     rate: terms.rate,
-    total: totalOf(input.basePricePerToken, tokens, terms),
-    perToken: totalOf(input.basePricePerToken, 1n, terms),
+    total: total(tokens),
+    perToken: total(1n),
   };
 }
 
@@ -265,6 +285,6 @@ export function costOfTokens(
   context: QuoteContext,
   oracle: PriceOracle,
 ): (cumulativeTokens: number) => bigint {
-  const terms = termsOf(context, oracle);
-  return (cumulativeTokens) => totalOf(context.basePricePerToken, tokenCount(cumulativeTokens), terms);
+  const total = totalFor(context.basePricePerToken, termsOf(context, oracle));
+  return (cumulativeTokens) => total(tokenCount(cumulativeTokens));
 }

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readJson } from '../gateway/testing.ts';
 import { IdentityClient } from '../identity/testing.ts';
+import { candidatesFor } from './candidates.ts';
 import { type SlashReason, slashingPolicy } from './stake.ts';
 
 const TNZO = 10n ** 18n;
@@ -41,6 +42,26 @@ async function stakedProvider() {
 }
 
 describe('provider stake', () => {
+  it('reaches routing as soon as the ledger moves: bond, unbond and slash, no stale stake in between', async () => {
+    const { client, provider, id } = await stakedProvider();
+    const { stake, registry } = client.built.services.router;
+    const routed = () =>
+      candidatesFor(client.built.services.router, registry.model('llama-1b')).find((c) => c.providerId === id)
+        ?.stake;
+    expect(routed()).toBe(0n);
+    await client.signed(provider, 'POST', `/v1/providers/${id}/stake`, {
+      amount: (1_000n * TNZO).toString(),
+    });
+    expect(routed()).toBe(1_000n * TNZO);
+    await client.signed(provider, 'POST', `/v1/providers/${id}/unstake`, {
+      amount: (400n * TNZO).toString(),
+    });
+    expect(routed()).toBe(600n * TNZO);
+    stake.slash(id, 'fraud', { test: true });
+    expect(routed()).toBe(stake.bonded(id));
+    expect(routed()).toBe(450n * TNZO);
+  });
+
   it('bonds from the provider balance, unbonds over 7 days, and releases only then', async () => {
     const { client, provider, id, balance } = await stakedProvider();
     const bonded = await readJson(

@@ -33,10 +33,25 @@ export interface StakeDeps {
  * treasury, recording the evidence.
  */
 export class StakeService {
+  /** Provider id → bonded stake as of a ledger height: routing reads them all on each request. */
+  private cache: { height: number; bonded: Map<string, bigint> } | undefined;
+
   constructor(private readonly deps: StakeDeps) {}
 
   bonded(providerId: string): bigint {
     return this.deps.ledger.balance(stakeAccount(providerId), stakeAsset);
+  }
+
+  /**
+   * Every provider's bonded stake at once, for routing (which reads them all on each request): read
+   * from the ledger again only when it has grown since, whichever process wrote the block.
+   */
+  bondedNow(): (providerId: string) => bigint {
+    const height = this.deps.ledger.height();
+    if (this.cache?.height !== height)
+      this.cache = { height, bonded: this.deps.ledger.balancesWithPrefix(stakeAccount(''), stakeAsset) };
+    const { bonded } = this.cache;
+    return (providerId) => bonded.get(providerId) ?? 0n;
   }
 
   bond(providerId: string, did: string, amount: bigint) {

@@ -363,4 +363,26 @@ describe('properties', () => {
       }),
     );
   });
+
+  it('keeps, under a limit, exactly the head of the full failover list', () => {
+    const larger = fc.array(arbitraryCandidate, { maxLength: 60 });
+    // Mostly open requests, so that pools stay larger than four times the limit (the one-pass path).
+    const open = fc.constant<RoutingRequest>({ expectedOutputTokens: 0, deadlineMs: 1e9 });
+    fc.assert(
+      fc.property(
+        larger,
+        fc.oneof(open, open, arbitraryRequest),
+        strategy,
+        fc.integer({ min: 1, max: 5 }),
+        (pool, request, name, limit) => {
+          const full = decide(pool, request, name);
+          const head = selectProvider(pool, request, { strategy: name, rng: seededRng('property'), limit });
+          expect(head.ranked).toEqual(full.ranked.slice(0, limit));
+          expect(head.chosen).toBe(full.chosen);
+          expect(head.excluded).toEqual(full.excluded);
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
 });

@@ -43,6 +43,8 @@ export interface RoutingOptions {
   beta?: number;
   /** False on the hot path: find the winner in one pass and leave `ranked` holding it alone. */
   ranked?: boolean;
+  /** With `ranked`, how many of the failover list to keep (all by default); the rest are never sorted. */
+  limit?: number;
 }
 
 export type RoutingExclusionReason = PoolExclusionReason | 'deadline_exceeded';
@@ -183,14 +185,36 @@ function tieBreak(a: Candidate, b: Candidate): number {
   return a.model < b.model ? -1 : a.model > b.model ? 1 : 0;
 }
 
-function rankAll(pool: readonly Candidate[], score: Score, keyOrder: Order | undefined): RankedCandidate[] {
-  return pool
-    .map((candidate) => ({ candidate, score: score(candidate) }))
-    .sort(
-      (a, b) =>
-        (keyOrder ? keyOrder(a.candidate, b.candidate) : b.score - a.score) ||
-        tieBreak(a.candidate, b.candidate),
-    );
+/**
+ * The pool in failover order, or its first `limit` entries: a full sort when most of it is wanted,
+ * else one pass that keeps the best `limit` in order (a failover list is a few entries long).
+ */
+function rankAll(
+  pool: readonly Candidate[],
+  score: Score,
+  keyOrder: Order | undefined,
+  limit = Infinity,
+): RankedCandidate[] {
+  const before = (a: RankedCandidate, b: RankedCandidate) =>
+    (keyOrder ? keyOrder(a.candidate, b.candidate) : b.score - a.score) || tieBreak(a.candidate, b.candidate);
+  if (limit <= 0) return [];
+  if (limit * 4 >= pool.length)
+    return pool
+      .map((candidate) => ({ candidate, score: score(candidate) }))
+      .sort(before)
+      .slice(0, limit);
+  const best: RankedCandidate[] = [];
+  for (const candidate of pool) {
+    const entry = { candidate, score: score(candidate) };
+    if (best.length === limit && before(entry, best[limit - 1] as RankedCandidate) >= 0) continue;
+    let at = best.length === limit ? limit - 1 : best.length;
+    while (at > 0 && before(entry, best[at - 1] as RankedCandidate) < 0) {
+      best[at] = best[at - 1] as RankedCandidate;
+      at--;
+    }
+    best[at] = entry;
+  }
+  return best;
 }
 
 /** The first of `rankAll` by score, in one pass. */
@@ -239,6 +263,7 @@ export function selectProvider(
   const { deadlineMs = Infinity, expectedOutputTokens = 0 } = request;
   const deadline = options.strategy === 'deadline';
   const wantRanked = options.ranked !== false;
+  const limit = Math.max(1, options.limit ?? Infinity);
   const keyOrder = keyOrders[options.strategy];
   // A keyed strategy's winner needs neither the pool nor its bounds: it is found during the filter.
   const winnerOnly = keyOrder && !wantRanked;
@@ -276,10 +301,12 @@ export function selectProvider(
     const drawn = uniformIndex(options.rng, pool.length);
     const chosen = pool[drawn] as Candidate;
     const score = weightedScore(bounds, options.weights);
-    const rest = wantRanked ? rankAll(pool.toSpliced(drawn, 1), score, undefined) : [];
+    const rest = wantRanked ? rankAll(pool.toSpliced(drawn, 1), score, undefined, limit - 1) : [];
     return { chosen, ranked: [{ candidate: chosen, score: score(chosen) }, ...rest], excluded };
   }
   const score = scoreFor(bounds, request, options);
-  const ranked = wantRanked ? rankAll(pool, score, keyOrder) : [bestByScore(pool, score) as RankedCandidate];
+  const ranked = wantRanked
+    ? rankAll(pool, score, keyOrder, limit)
+    : [bestByScore(pool, score) as RankedCandidate];
   return { chosen: ranked[0]?.candidate, ranked, excluded };
 }
