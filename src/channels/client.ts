@@ -2,13 +2,13 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 import { ed25519Signer } from '../shared/index.ts';
 import { type ChannelState, encodeVoucher, type SignedState, stateBytes } from './state.ts';
 
+// Parsing a secret key into OpenSSL's form costs more than a signature: one signer per key array.
+const signers = new WeakMap<Uint8Array, (message: Uint8Array) => Uint8Array>();
+
 /**
  * Signs a channel state as the payer: `network` is the gateway's public key (GET /v1/ledger or the
  * channel's `network` field) and `keyId` the DID URL of the payer's key.
  */
-// Parsing a secret key into OpenSSL's form costs more than a signature: one signer per key array.
-const signers = new WeakMap<Uint8Array, (message: Uint8Array) => Uint8Array>();
-
 export function signChannelState(
   network: string,
   state: ChannelState,
