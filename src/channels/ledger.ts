@@ -58,6 +58,7 @@ export interface LedgerDeps {
 export class Ledger {
   private readonly balanceOf;
   private readonly tipHeight;
+  private posted = 0;
   private readonly balancesIn;
 
   constructor(private readonly deps: LedgerDeps) {
@@ -100,6 +101,14 @@ export class Ledger {
     );
   }
 
+  /**
+   * How many blocks this process has posted: a cache of balances read since then is stale. (Blocks
+   * from other processes sharing the database show in `height()` instead.)
+   */
+  get postedHere(): number {
+    return this.posted;
+  }
+
   post(kind: string, postings: Posting[], memo: Record<string, unknown> = {}): BlockView {
     const totals = new Map<string, bigint>();
     const deltas = new Map<string, Posting>();
@@ -114,6 +123,9 @@ export class Ledger {
     for (const [asset, total] of totals) {
       if (total !== 0n) throw channelError('LEDGER_UNBALANCED', { asset, total: total.toString() });
     }
+    // Counted before the write, so that a cache filled from it is never taken for fresh: transactions
+    // are synchronous, so no reader runs between this and the commit (or the rollback).
+    this.posted++;
     return this.deps.orm.transaction(
       (tx) => {
         const tip = tx.select().from(ledgerBlocks).orderBy(desc(ledgerBlocks.height)).limit(1).get();

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { readJson } from '../gateway/testing.ts';
+import { buildTestApp, readJson } from '../gateway/testing.ts';
 import { IdentityClient } from '../identity/testing.ts';
 import { candidatesFor } from './candidates.ts';
 import { type SlashReason, slashingPolicy } from './stake.ts';
@@ -42,6 +42,23 @@ async function stakedProvider() {
 }
 
 describe('provider stake', () => {
+  it('shows routing what another gateway on the same database bonded, within a second', async () => {
+    const { client, provider, id } = await stakedProvider();
+    const other = buildTestApp({ db: client.built.db }).services.router.stake;
+    const routed = () =>
+      candidatesFor(
+        client.built.services.router,
+        client.built.services.router.registry.model('llama-1b'),
+      ).find((c) => c.providerId === id)?.stake;
+    expect(routed()).toBe(0n);
+    other.bond(id, provider.did, 700n * TNZO);
+    expect(routed()).toBe(0n); // this gateway's read of every stake is at most a second old
+    client.clock.advance(999);
+    expect(routed()).toBe(0n);
+    client.clock.advance(1);
+    expect(routed()).toBe(700n * TNZO);
+  });
+
   it('reaches routing as soon as the ledger moves: bond, unbond and slash, no stale stake in between', async () => {
     const { client, provider, id } = await stakedProvider();
     const { stake, registry } = client.built.services.router;

@@ -21,6 +21,9 @@ export type SlashReason = keyof typeof slashingPolicy;
 export const stakeAccount = (providerId: string) => `stake:${providerId}`;
 export const unbondingAccount = (providerId: string) => `unbonding:${providerId}`;
 
+/** How long routing may reuse a read of every stake when this process posted nothing since. */
+const stakeCacheMs = 1000;
+
 export interface StakeDeps {
   orm: BetterSQLite3Database;
   clock: Clock;
@@ -33,8 +36,8 @@ export interface StakeDeps {
  * treasury, recording the evidence.
  */
 export class StakeService {
-  /** Provider id → bonded stake as of a ledger height: routing reads them all on each request. */
-  private cache: { height: number; bonded: Map<string, bigint> } | undefined;
+  /** Provider id → bonded stake, read at `at` after `posted` local blocks: routing reads them all per request. */
+  private cache: { at: number; posted: number; bonded: Map<string, bigint> } | undefined;
 
   constructor(private readonly deps: StakeDeps) {}
 
@@ -44,12 +47,15 @@ export class StakeService {
 
   /**
    * Every provider's bonded stake at once, for routing (which reads them all on each request): read
-   * from the ledger again only when it has grown since, whichever process wrote the block.
+   * again after any block this process posts (bond, unbond, slash) and at least once a second, which
+   * bounds how late another gateway process's blocks on the same database are seen.
    */
   bondedNow(): (providerId: string) => bigint {
-    const height = this.deps.ledger.height();
-    if (this.cache?.height !== height)
-      this.cache = { height, bonded: this.deps.ledger.balancesWithPrefix(stakeAccount(''), stakeAsset) };
+    const { ledger, clock } = this.deps;
+    const now = clock.now();
+    const posted = ledger.postedHere;
+    if (!this.cache || this.cache.posted !== posted || now - this.cache.at >= stakeCacheMs)
+      this.cache = { at: now, posted, bonded: ledger.balancesWithPrefix(stakeAccount(''), stakeAsset) };
     const { bonded } = this.cache;
     return (providerId) => bonded.get(providerId) ?? 0n;
   }
