@@ -108,7 +108,8 @@ export async function routerBench(count = Number(process.env.BENCH_COUNT ?? 1000
 
 /**
  * The routing step every inference request takes in the gateway (`rankOffers`), per strategy, with
- * 10, 100 and 1,000 providers registered, staked and heartbeating (varied load, so prices differ) in
+ * 10, 100 and 1,000 providers registered, staked, heartbeating (varied load, so prices differ) and
+ * with a window of served outcomes each, in
  * a gateway on a SQLite file. The gateway's clock moves 1 ms per decision, so the registry's
  * one-second cache is read again every 1,000 decisions, as it would be at 1,000 requests/s.
  */
@@ -132,7 +133,7 @@ async function gatewayRouting(sizes: number[], count: number, rng: Rng) {
     sha256: 'ab'.repeat(32),
   });
   if (published.status !== 201) throw new Error(`model: ${await published.text()}`);
-  const { registry, stake } = services.router;
+  const { registry, stake, health } = services.router;
   const forwarding = {
     defaultStrategy: 'weighted' as const,
     maxAttempts: 3,
@@ -153,6 +154,14 @@ async function gatewayRouting(sizes: number[], count: number, rng: Rng) {
         }),
       );
       stake.bond(provider.id, owner.did, BigInt(1 + Math.floor(unit(rng) * 100)));
+      // A served history, as a gateway with traffic has: a full window of outcomes, about 3% failed.
+      for (let i = 0; i < 100; i++)
+        health.record(provider.id, {
+          ok: unit(rng) > 0.03,
+          latencyMs: 200 + unit(rng) * 2000,
+          ttftMs: 50 + unit(rng) * 500,
+          tokensPerSecond: 20 + unit(rng) * 180,
+        });
       ids.push(provider.id);
     }
     for (const id of ids)

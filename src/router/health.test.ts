@@ -80,4 +80,16 @@ describe('HealthTracker', () => {
       ),
     );
   });
+
+  it('rates failures over exactly the last 100 outcomes, however long the history', () => {
+    fc.assert(
+      fc.property(fc.array(fc.boolean(), { maxLength: 400 }), (outcomes) => {
+        const health = new HealthTracker(new ManualClock());
+        for (const ok of outcomes) health.record('p', { ok });
+        const last = outcomes.slice(-100);
+        const expected = last.length === 0 ? 0 : last.filter((ok) => !ok).length / last.length;
+        expect(health.snapshot('p').recentFailureRate).toBe(expected);
+      }),
+    );
+  });
 });

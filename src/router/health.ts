@@ -33,6 +33,8 @@ interface Entry {
   successes: number;
   failures: number;
   recent: boolean[];
+  /** How many of `recent` are failures, kept in step with it (routing reads it per provider per request). */
+  recentFailures: number;
   latencyMs: number | null;
   ttftMs: number | null;
   tokensPerSecond: number | null;
@@ -74,7 +76,8 @@ export class HealthTracker {
     if (outcome.ok) entry.successes++;
     else entry.failures++;
     entry.recent.push(outcome.ok);
-    if (entry.recent.length > window) entry.recent.shift();
+    if (!outcome.ok) entry.recentFailures++;
+    if (entry.recent.length > window && entry.recent.shift() === false) entry.recentFailures--;
     entry.latencyMs = ema(entry.latencyMs, outcome.latencyMs);
     entry.ttftMs = ema(entry.ttftMs, outcome.ttftMs);
     entry.tokensPerSecond = ema(entry.tokensPerSecond, outcome.tokensPerSecond);
@@ -85,12 +88,11 @@ export class HealthTracker {
   snapshot(providerId: string): HealthSnapshot {
     const entry = this.entry(providerId);
     this.decay(entry);
-    const recentFailures = entry.recent.filter((ok) => !ok).length;
     return {
       total: entry.total,
       successes: entry.successes,
       failures: entry.failures,
-      recentFailureRate: entry.recent.length === 0 ? 0 : recentFailures / entry.recent.length,
+      recentFailureRate: entry.recent.length === 0 ? 0 : entry.recentFailures / entry.recent.length,
       latencyMs: entry.latencyMs,
       ttftMs: entry.ttftMs,
       tokensPerSecond: entry.tokensPerSecond,
@@ -124,6 +126,7 @@ export class HealthTracker {
         successes: 0,
         failures: 0,
         recent: [],
+        recentFailures: 0,
         latencyMs: null,
         ttftMs: null,
         tokensPerSecond: null,
