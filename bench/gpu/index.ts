@@ -18,6 +18,7 @@ import {
   writeRandomModel,
 } from '../../src/provider/gguf/index.ts';
 import { report } from '../report.ts';
+import { probeDecodes } from './decode-probe.ts';
 import { startDirect } from './direct.ts';
 import { compareTokensPerSecond, streamCompletion } from './measure.ts';
 import { type Backend, type BenchSettings, benchSettings } from './settings.ts';
@@ -66,6 +67,8 @@ export async function llamaBench(parley: string[], env: NodeJS.ProcessEnv = proc
           emit('llama', await measureBackend(settings, { parley, root, model, backend, llama }));
     }
     // Last, so that a call on a GPU machine that runs out of time loses the least important part.
+    // The probe goes in only now, so that nothing measured above runs through it.
+    const probe = settings.tune && llama ? probeDecodes(llama) : undefined;
     for (const preset of settings.presets) {
       if (!settings.tune || !llama || done('llama-tuning', preset, 'node-llama-cpp')) continue;
       const model = ensureModel(modelDir, preset);
@@ -75,6 +78,7 @@ export async function llamaBench(parley: string[], env: NodeJS.ProcessEnv = proc
         contextSize: model.contextSize,
         threads: settings.threads,
         minSeconds: settings.minSeconds,
+        ...(probe ? { probe } : {}),
       });
       const what = 'LlamaCompletion on one context, no Parley';
       emit('llama-tuning', { preset, backend: 'node-llama-cpp', what, rows });

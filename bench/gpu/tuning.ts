@@ -4,6 +4,7 @@ import {
   type LlamaContextOptions,
   type LlamaContextSequence,
 } from 'node-llama-cpp';
+import type { DecodeStats, probeDecodes } from './decode-probe.ts';
 import { compareTokensPerSecond, prompt } from './measure.ts';
 
 type ContextSettings = Pick<LlamaContextOptions, 'batchSize' | 'flashAttention' | 'batching'>;
@@ -25,6 +26,13 @@ export interface TuningRow {
   settings: string;
   streams: number;
   tokPerS: number;
+  /**
+   * Where the time went, when the probe could see it: decode steps and sample calls with their mean
+   * latency, and generated tokens per decode step (prompt steps counted too; near the stream count
+   * when every step carries every stream). Many tokens per step with a sample latency that grows
+   * with the streams means sampling, one native call per stream and token, is what caps the total.
+   */
+  native?: DecodeStats & { tokensPerDecode: number };
 }
 
 /**
@@ -40,6 +48,8 @@ export async function tuneNodeLlamaCpp(
     contextSize: number;
     threads: number | undefined;
     minSeconds: number;
+    /** Installed on `llama` before this call (contexts made before it go unseen). */
+    probe?: ReturnType<typeof probeDecodes>;
   },
 ): Promise<TuningRow[]> {
   const model = await llama.loadModel({ modelPath });
@@ -54,6 +64,7 @@ export async function tuneNodeLlamaCpp(
       });
       try {
         const sequences = Array.from({ length: options.streams }, () => context.getSequence());
+        let generated = 0;
         const generate = async (stream: number) => {
           const sequence = sequences[stream] as LlamaContextSequence;
           await sequence.clearHistory();
@@ -65,14 +76,21 @@ export async function tuneNodeLlamaCpp(
               count += tokens.length;
             },
           });
+          generated += count;
           return count;
         };
+        options.probe?.reset();
         const { tokPerS } = await compareTokensPerSecond(
           { tokPerS: generate },
           options.streams,
           options.minSeconds,
         );
-        rows.push({ settings, streams: options.streams, tokPerS });
+        const stats = options.probe?.read();
+        const native = stats && {
+          ...stats,
+          tokensPerDecode: stats.decodes === 0 ? 0 : Number((generated / stats.decodes).toFixed(2)),
+        };
+        rows.push({ settings, streams: options.streams, tokPerS, ...(native ? { native } : {}) });
       } finally {
         await context.dispose();
       }
