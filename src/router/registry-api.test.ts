@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildTestApp, readJson } from '../gateway/testing.ts';
 import { IdentityClient } from '../identity/testing.ts';
+import { candidatesFor } from './candidates.ts';
 import { checkProviderEndpoint } from './endpoint-policy.ts';
 
 const model = (id: string, overrides: Record<string, unknown> = {}) => ({
@@ -114,6 +115,40 @@ describe('provider registry', () => {
       details: { missing: ['nope'] },
     });
     expect((await client.app.request('/v1/providers/prov_missing')).status).toBe(404);
+  });
+
+  it('shows a heartbeat to listings and routing at once, and leaves the other providers as they were', async () => {
+    const client = new IdentityClient();
+    const owner = await client.register('autonomous', { capabilities: ['inference'] });
+    await client.signed(owner, 'POST', '/v1/registry/models', model('llama-1b'));
+    const register = async (name: string) =>
+      (
+        await readJson(
+          await client.signed(owner, 'POST', '/v1/providers', {
+            name,
+            endpoint: 'http://127.0.0.1:9999',
+            models: ['llama-1b'],
+            capacity: 4,
+          }),
+        )
+      ).id as string;
+    const [a, b] = [await register('a'), await register('b')];
+    const { registry } = client.built.services.router;
+    const price = (id: string) =>
+      candidatesFor(client.built.services.router, registry.model('llama-1b')).find((c) => c.providerId === id)
+        ?.pricePerToken;
+    const idle = price(a); // fills the registry's cached list
+    const listed = registry.listProviders();
+    client.clock.advance(10);
+    await client.signed(owner, 'POST', `/v1/providers/${a}/heartbeat`, { inFlight: 4, tokensPerSecond: 10 });
+    expect(registry.listProviders().find((p) => p.id === a)).toMatchObject({
+      inFlight: 4,
+      lastHeartbeatAt: new Date(client.clock.now()).toISOString(),
+    });
+    expect(price(a)).toBe((idle as bigint) * 4n); // utilization 0.5 → 2.0
+    expect(price(b)).toBe(idle);
+    expect(registry.listProviders().find((p) => p.id === b)).toBe(listed.find((p) => p.id === b));
+    expect(listed.find((p) => p.id === a)?.inFlight).toBe(0); // a list handed out earlier stays as it was
   });
 
   it('refuses loopback, link-local and private endpoints unless configured to allow them', async () => {

@@ -214,8 +214,28 @@ export class ModelRegistry {
       })
       .where(eq(providers.id, id))
       .run();
-    this.invalidate();
-    return this.provider(id);
+    const view = this.provider(id);
+    this.replaceCached(view, Date.parse(view.lastHeartbeatAt));
+    return view;
+  }
+
+  /**
+   * Puts a heartbeat's fresh view of one provider into the cached list instead of dropping the list:
+   * heartbeats are the registry's most frequent write, and with many providers a full reread per
+   * heartbeat would cost more than the requests it serves. New arrays, so readers keep theirs intact.
+   */
+  private replaceCached(view: ProviderView, lastHeartbeatMs: number) {
+    const cache = this.providersCache;
+    const at = cache?.views.findIndex((cached) => cached.id === view.id) ?? -1;
+    if (!cache || at < 0) {
+      this.providersCache = undefined;
+      return;
+    }
+    this.providersCache = {
+      ...cache,
+      views: cache.views.with(at, view),
+      routable: cache.routable.with(at, { view, lastHeartbeatMs }),
+    };
   }
 
   /** Admin: takes a provider out of every pool for good (Banned), recording why. */
