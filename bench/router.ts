@@ -108,10 +108,10 @@ export async function routerBench(count = Number(process.env.BENCH_COUNT ?? 1000
 
 /**
  * The routing step every inference request takes in the gateway (`rankOffers`), per strategy, with
- * 10, 100 and 1,000 providers registered, staked, heartbeating (varied load, so prices differ) and
- * with a window of served outcomes each, in
- * a gateway on a SQLite file. The gateway's clock moves 1 ms per decision, so the registry's
- * one-second cache is read again every 1,000 decisions, as it would be at 1,000 requests/s.
+ * 10, 100 and 1,000 providers registered, staked (a few below the model's minimum), heartbeating
+ * (varied load, so prices differ) and with a window of served outcomes each, in a gateway on a
+ * SQLite file. The gateway's clock moves 1 ms per decision, so the registry's one-second cache is
+ * read again every 1,000 decisions, as it would be at 1,000 requests/s.
  */
 async function gatewayRouting(sizes: number[], count: number, rng: Rng) {
   const db = openDatabase(`file:${join(mkdtempSync(join(tmpdir(), 'parley-bench-router-')), 'parley.db')}`);
