@@ -18,6 +18,18 @@ describe('Ed25519 through OpenSSL', () => {
     expect(Buffer.from(ed25519.getPublicKey(secretKey))).toEqual(publicKey);
   });
 
+  it('reuses the signer made for a key array, and makes a new one when its bytes change', () => {
+    const key = Uint8Array.from(secretKey);
+    const first = ed25519Signer(key);
+    expect(ed25519Signer(key)).toBe(first);
+    expect(ed25519Signer(Uint8Array.from(secretKey))).not.toBe(first);
+    key.fill(9);
+    const other = ed25519Signer(key);
+    expect(other).not.toBe(first);
+    expect(verifyEd25519(other(message), message, ed25519.getPublicKey(key))).toBe(true);
+    expect(verifyEd25519(other(message), message, publicKey)).toBe(false);
+  });
+
   it('rejects tampering and malformed inputs without throwing', () => {
     const flipped = Buffer.from(signature);
     flipped[0] = (flipped[0] ?? 0) ^ 1;

@@ -32,13 +32,26 @@ export function verifyEd25519(signature: Uint8Array, message: Uint8Array, public
   }
 }
 
-/** A signer over a 32-byte Ed25519 secret key, keeping the parsed key for repeated use. */
-export function ed25519Signer(secretKey: Uint8Array): (message: Uint8Array) => Uint8Array {
+type Signer = (message: Uint8Array) => Uint8Array;
+
+/** Signers already made, per key array (with the bytes they were made from, in case it is reused). */
+const signers = new WeakMap<Uint8Array, { from: Uint8Array; sign: Signer }>();
+
+/**
+ * A signer over a 32-byte Ed25519 secret key, keeping the parsed key for repeated use. Parsing costs
+ * more than a signature, so callers that sign per request with the same key array (clients building
+ * signed requests or vouchers) get the signer made the first time, as long as the bytes are the same.
+ */
+export function ed25519Signer(secretKey: Uint8Array): Signer {
   if (secretKey.length !== 32) throw new RangeError('an Ed25519 secret key has 32 bytes');
+  const made = signers.get(secretKey);
+  if (made && Buffer.compare(made.from, secretKey) === 0) return made.sign;
   const key = createPrivateKey({
     key: Buffer.concat([pkcs8Prefix, secretKey]),
     format: 'der',
     type: 'pkcs8',
   });
-  return (message) => new Uint8Array(sign(null, message, key));
+  const signer: Signer = (message) => new Uint8Array(sign(null, message, key));
+  signers.set(secretKey, { from: Uint8Array.from(secretKey), sign: signer });
+  return signer;
 }
