@@ -1,4 +1,4 @@
-import type { RouterServices } from '../router/index.ts';
+import { type RouterServices, servedModels } from '../router/index.ts';
 import type { ProviderView } from './area-internals.ts';
 
 /** A provider as GET /v1/providers shows it: the record plus its status and health now. */
@@ -13,16 +13,6 @@ export function withHealth(router: RouterServices, provider: ProviderView) {
 
 export function providersNow(router: RouterServices) {
   return router.registry.listProviders().map((provider) => withHealth(router, provider));
-}
-
-/** Models some Active or Degraded provider serves right now (what GET /v1/models lists). */
-export function servedModels(router: RouterServices): Set<string> {
-  const served = new Set<string>();
-  for (const provider of providersNow(router)) {
-    if (provider.status === 'active' || provider.status === 'degraded')
-      for (const model of provider.models) served.add(model);
-  }
-  return served;
 }
 
 /** Every registered model, marked with whether it can be served now. */
@@ -41,7 +31,8 @@ export function modelsNow(
  * providers (each one is a resource). Two equal fingerprints mean nothing a client lists has changed.
  */
 export function catalogFingerprint(router: RouterServices): string {
+  // Both lists come ordered by id from the registry's caches: MCP checks this on every request.
   const models = modelsNow(router).map((model) => `${model.model_id}:${model.available ? 1 : 0}`);
-  const providers = router.registry.listProviders().map((provider) => provider.id);
-  return `${models.sort().join(',')}|${providers.sort().join(',')}`;
+  const providers = router.registry.routableProviders().map(({ view }) => view.id);
+  return `${models.join(',')}|${providers.join(',')}`;
 }

@@ -74,6 +74,17 @@ export function offersFor(services: RouterServices, model: ModelView, asset = 'T
   return offers;
 }
 
+/** The models some Active or Degraded provider serves right now (what GET /v1/models lists). */
+export function servedModels(services: RouterServices): Set<string> {
+  const { registry, health } = services;
+  const served = new Set<string>();
+  for (const { view, lastHeartbeatMs } of registry.routableProviders()) {
+    const status = health.status(view.id, lastHeartbeatMs, view.banned !== null);
+    if (status === 'active' || status === 'degraded') for (const model of view.models) served.add(model);
+  }
+  return served;
+}
+
 /** The routing candidates for `model` (see `offersFor`). */
 export function candidatesFor(services: RouterServices, model: ModelView, asset = 'TNZO'): Candidate[] {
   return offersFor(services, model, asset).map((offer) => offer.candidate);

@@ -1,6 +1,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { IdentityEnv } from '../identity/index.ts';
 import { jsonResponse } from '../shared/index.ts';
+import { servedModels } from './candidates.ts';
 import { routerError } from './errors.ts';
 import type { RouterServices } from './http.ts';
 
@@ -29,18 +30,9 @@ const retrieveRoute = createRoute({
 
 /** The OpenAI-compatible surface of the router (chat and completions join it with the provider node). */
 export function openAiRoutes(services: RouterServices) {
-  const { registry, health } = services;
+  const { registry } = services;
   const available = () => {
-    const served = new Set<string>();
-    for (const provider of registry.listProviders()) {
-      const status = health.status(
-        provider.id,
-        Date.parse(provider.lastHeartbeatAt),
-        provider.banned !== null,
-      );
-      if (status === 'active' || status === 'degraded')
-        for (const model of provider.models) served.add(model);
-    }
+    const served = servedModels(services);
     return registry
       .listModels({})
       .filter((model) => served.has(model.model_id))

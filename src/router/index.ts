@@ -1,3 +1,4 @@
+export { servedModels } from './candidates.ts';
 export {
   type BreakerConfig,
   type BreakerPermit,

@@ -70,12 +70,14 @@ export interface RoutableProvider {
 export class ModelRegistry {
   private providersCache: { at: number; views: ProviderView[]; routable: RoutableProvider[] } | undefined;
   private readonly modelCache = new Map<string, { at: number; view: ModelView }>();
+  private modelsCache: { at: number; views: ModelView[] } | undefined;
 
   constructor(private readonly deps: ModelRegistryDeps) {}
 
   /** Forgets cached reads; every write calls it. */
   private invalidate() {
     this.providersCache = undefined;
+    this.modelsCache = undefined;
     this.modelCache.clear();
   }
 
@@ -126,7 +128,11 @@ export class ModelRegistry {
     min_context?: number;
     tee?: 'true' | 'false';
     q?: string;
-  }) {
+  }): ModelView[] {
+    // The unfiltered list is what GET /v1/models and MCP's change watch read on every call.
+    const unfiltered = Object.values(filter).every((value) => value === undefined);
+    const now = this.deps.clock.now();
+    if (unfiltered && this.modelsCache && now - this.modelsCache.at < cacheMs) return this.modelsCache.views;
     const conditions = [
       filter.category ? eq(models.category, filter.category as ModelRow['category']) : undefined,
       filter.modality ? eq(models.modality, filter.modality as ModelRow['modality']) : undefined,
@@ -144,13 +150,14 @@ export class ModelRegistry {
       .from(models)
       .where(conditions.length > 0 ? and(...conditions) : undefined)
       .orderBy(asc(models.id))
-      .all();
-    return rows
+      .all()
       .filter(
         (row) => filter.max_price === undefined || BigInt(row.pricePerToken) <= BigInt(filter.max_price),
       )
       .filter((row) => filter.min_context === undefined || row.maxContextLength >= filter.min_context)
       .map(modelView);
+    if (unfiltered) this.modelsCache = { at: now, views: rows };
+    return rows;
   }
 
   model(id: string): ModelView {
