@@ -60,6 +60,7 @@ export class Ledger {
   private readonly tipHeight;
   private posted = 0;
   private readonly balancesIn;
+  private readonly accountBalances;
 
   constructor(private readonly deps: LedgerDeps) {
     this.tipHeight = once(() =>
@@ -85,6 +86,14 @@ export class Ledger {
             eq(ledgerBalances.asset, sql.placeholder('asset')),
           ),
         )
+        .prepare(),
+    );
+    this.accountBalances = once(() =>
+      deps.orm
+        .select({ asset: ledgerBalances.asset, amount: ledgerBalances.amount })
+        .from(ledgerBalances)
+        .where(eq(ledgerBalances.account, sql.placeholder('account')))
+        .orderBy(asc(ledgerBalances.asset))
         .prepare(),
     );
     this.balanceOf = once(() =>
@@ -183,12 +192,8 @@ export class Ledger {
   }
 
   balances(account: string): Array<{ asset: string; amount: bigint }> {
-    return this.deps.orm
-      .select()
-      .from(ledgerBalances)
-      .where(eq(ledgerBalances.account, account))
-      .orderBy(asc(ledgerBalances.asset))
-      .all()
+    return this.accountBalances()
+      .all({ account })
       .map((row) => ({ asset: row.asset, amount: BigInt(row.amount) }));
   }
 
