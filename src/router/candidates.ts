@@ -1,6 +1,6 @@
 import type { RouterServices } from './http.ts';
 import type { Candidate } from './pool.ts';
-import { costOfTokens, type QuoteContext } from './pricing.ts';
+import { costOfTokens, type ExchangeRate } from './pricing.ts';
 import type { ModelView } from './schemas.ts';
 
 /** What we assume of a provider with no measurements yet: slow enough never to be preferred on speed. */
@@ -10,7 +10,6 @@ const unmeasured = { latencyMs: 1000, ttftMs: 500 };
 export interface Offer {
   candidate: Candidate;
   endpoint: string;
-  pricing: QuoteContext;
   /** Cumulative cost of n output tokens at this provider, fixed for the request. */
   costOf: (tokens: number) => bigint;
   /** The appraisal that makes this provider TEE-capable for the model, when one does. */
@@ -23,43 +22,24 @@ export interface Offer {
  * heartbeat, breaker state, and bonded stake.
  */
 export function offersFor(services: RouterServices, model: ModelView, asset = 'TNZO'): Offer[] {
-  const { registry, health, breakers, stake, oracle, attestations } = services;
+  const { registry, health, breakers, stake, attestations } = services;
   const offers: Offer[] = [];
   const bonded = stake.bondedNow();
-  const basePricePerToken = BigInt(model.price_per_token);
-  const paramsCount = BigInt(model.parameters);
-  // Providers at the same load and TEE share a price: work it out once per request for each.
-  const prices = new Map<string, { costOf: (tokens: number) => bigint; perToken: bigint }>();
+  const priceAt = priceMemo(services, model, asset);
   for (const { view: provider, lastHeartbeatMs } of registry.routableProviders()) {
     if (!provider.models.includes(model.model_id)) continue;
-    const seen = health.snapshot(provider.id);
+    const seen = health.figures(provider.id);
     // TEE pools and the TEE surcharge follow evidence, never the provider's own claim.
     const attested = attestations.capability(provider.id, model.model_id);
-    const pricing: QuoteContext = {
-      basePricePerToken,
-      paramsCount,
-      inFlight: provider.inFlight,
-      capacity: provider.capacity,
-      tee: attested !== undefined,
-      asset,
-    };
-    const terms = `${pricing.inFlight}/${pricing.capacity}/${pricing.tee}`;
-    let price = prices.get(terms);
-    if (!price) {
-      const costOf = costOfTokens(pricing, oracle);
-      price = { costOf, perToken: costOf(1) };
-      prices.set(terms, price);
-    }
-    const { costOf } = price;
+    const { costOf, perToken } = priceAt(provider.inFlight, provider.capacity, attested !== undefined);
     offers.push({
       endpoint: provider.endpoint,
-      pricing,
       costOf,
       appraisalId: attested?.appraisalId ?? null,
       candidate: {
         providerId: provider.id,
         model: model.model_id,
-        pricePerToken: price.perToken,
+        pricePerToken: perToken,
         latencyMs: seen.latencyMs ?? unmeasured.latencyMs,
         ttftMs: seen.ttftMs ?? unmeasured.ttftMs,
         tokensPerSecond: seen.tokensPerSecond ?? provider.tokensPerSecond,
@@ -72,6 +52,59 @@ export function offersFor(services: RouterServices, model: ModelView, asset = 'T
     });
   }
   return offers;
+}
+
+interface Price {
+  costOf: (tokens: number) => bigint;
+  perToken: bigint;
+}
+
+/**
+ * Prices already worked out, per exchange rate (an oracle hands out the same rate object until the
+ * rate changes), then per model terms, then per load and TEE. Bounded: a table that grows past
+ * `maxPrices` starts over.
+ */
+const priceBook = new WeakMap<ExchangeRate, Map<string, Map<number, Price>>>();
+const maxPrices = 4096;
+/** Loads below this fit the numeric key exactly; others (never seen in practice) are priced afresh. */
+const keyLimit = 2 ** 20;
+const fitsKey = (value: number) => Number.isInteger(value) && value >= 0 && value < keyLimit;
+
+/**
+ * The model's price at a provider's load and TEE, for one request. Providers at the same load and
+ * TEE share a price, and requests at the same rate and model terms share a table of them.
+ */
+function priceMemo(services: RouterServices, model: ModelView, asset: string) {
+  const basePricePerToken = BigInt(model.price_per_token);
+  const paramsCount = BigInt(model.parameters);
+  const rate = services.oracle.rate('TNZO', asset);
+  let byModel = priceBook.get(rate);
+  if (!byModel) {
+    byModel = new Map();
+    priceBook.set(rate, byModel);
+  }
+  const terms = `${model.price_per_token}/${model.parameters}/${asset}`;
+  let prices = byModel.get(terms);
+  if (!prices || prices.size >= maxPrices) {
+    prices = new Map();
+    byModel.set(terms, prices);
+  }
+  const table = prices;
+  const price = (inFlight: number, capacity: number, tee: boolean): Price => {
+    const context = { basePricePerToken, paramsCount, inFlight, capacity, tee, asset };
+    const costOf = costOfTokens(context, services.oracle);
+    return { costOf, perToken: costOf(1) };
+  };
+  return (inFlight: number, capacity: number, tee: boolean): Price => {
+    if (!(fitsKey(inFlight) && fitsKey(capacity))) return price(inFlight, capacity, tee);
+    const key = (capacity * keyLimit + inFlight) * 2 + (tee ? 1 : 0);
+    let known = table.get(key);
+    if (!known) {
+      known = price(inFlight, capacity, tee);
+      table.set(key, known);
+    }
+    return known;
+  };
 }
 
 /** The models some Active or Degraded provider serves right now (what GET /v1/models lists). */

@@ -28,18 +28,11 @@ const reputationStep = 0.05;
 const reputationHalfLifeMs = 7 * 24 * 60 * 60 * 1000;
 const minute = 60_000;
 
-interface Entry {
-  total: number;
-  successes: number;
-  failures: number;
+/** A provider's live figures: a snapshot's fields kept up to date, plus what keeps them so. */
+interface Entry extends HealthSnapshot {
   recent: boolean[];
-  /** How many of `recent` are failures, kept in step with it (routing reads it per provider per request). */
+  /** How many of `recent` are failures, kept in step with it and with `recentFailureRate`. */
   recentFailures: number;
-  latencyMs: number | null;
-  ttftMs: number | null;
-  tokensPerSecond: number | null;
-  lastCheckAt: number | null;
-  reputation: number;
   reputationAt: number;
 }
 
@@ -51,11 +44,13 @@ const ema = (previous: number | null, next: number | undefined) =>
  * old, Degraded up to 20 % or 60 minutes, Inactive beyond either; Banned overrides. The worse of
  * the two signals wins.
  */
+const statusLevels = ['active', 'degraded', 'inactive'] as const;
+
 export function statusOf(recentFailureRate: number, heartbeatAgeMs: number, banned = false): ProviderStatus {
   if (banned) return 'banned';
   const byFailures = recentFailureRate < 0.1 ? 0 : recentFailureRate <= 0.2 ? 1 : 2;
   const byHeartbeat = heartbeatAgeMs < 5 * minute ? 0 : heartbeatAgeMs <= 60 * minute ? 1 : 2;
-  return (['active', 'degraded', 'inactive'] as const)[Math.max(byFailures, byHeartbeat)] ?? 'inactive';
+  return statusLevels[Math.max(byFailures, byHeartbeat)] ?? 'inactive';
 }
 
 /**
@@ -66,6 +61,8 @@ export function statusOf(recentFailureRate: number, heartbeatAgeMs: number, bann
  */
 export class HealthTracker {
   private readonly entries = new Map<string, Entry>();
+  /** The decay factor last computed and its elapsed time: a routing pass decays every entry by the same. */
+  private lastDecay = { elapsed: 0, factor: 1 };
 
   constructor(private readonly clock: Clock) {}
 
@@ -78,6 +75,7 @@ export class HealthTracker {
     entry.recent.push(outcome.ok);
     if (!outcome.ok) entry.recentFailures++;
     if (entry.recent.length > window && entry.recent.shift() === false) entry.recentFailures--;
+    entry.recentFailureRate = entry.recentFailures / entry.recent.length;
     entry.latencyMs = ema(entry.latencyMs, outcome.latencyMs);
     entry.ttftMs = ema(entry.ttftMs, outcome.ttftMs);
     entry.tokensPerSecond = ema(entry.tokensPerSecond, outcome.tokensPerSecond);
@@ -86,13 +84,12 @@ export class HealthTracker {
   }
 
   snapshot(providerId: string): HealthSnapshot {
-    const entry = this.entry(providerId);
-    this.decay(entry);
+    const entry = this.figures(providerId);
     return {
       total: entry.total,
       successes: entry.successes,
       failures: entry.failures,
-      recentFailureRate: entry.recent.length === 0 ? 0 : entry.recentFailures / entry.recent.length,
+      recentFailureRate: entry.recentFailureRate,
       latencyMs: entry.latencyMs,
       ttftMs: entry.ttftMs,
       tokensPerSecond: entry.tokensPerSecond,
@@ -101,20 +98,37 @@ export class HealthTracker {
     };
   }
 
-  status(providerId: string, lastHeartbeatAt: number, banned = false): ProviderStatus {
-    return this.statusFrom(this.snapshot(providerId), lastHeartbeatAt, banned);
+  /**
+   * The provider's figures now, without a copy: for the routing step, which reads a few of them for
+   * every provider on every request. Read them at once; the object changes with the next outcome.
+   */
+  figures(providerId: string): Readonly<HealthSnapshot> {
+    const entry = this.entry(providerId);
+    this.decay(entry);
+    return entry;
   }
 
-  /** `status` from a snapshot just taken. */
-  statusFrom(snapshot: HealthSnapshot, lastHeartbeatAt: number, banned = false): ProviderStatus {
+  status(providerId: string, lastHeartbeatAt: number, banned = false): ProviderStatus {
+    return this.statusFrom(this.figures(providerId), lastHeartbeatAt, banned);
+  }
+
+  /** `status` from figures just read. */
+  statusFrom(
+    snapshot: Pick<HealthSnapshot, 'recentFailureRate'>,
+    lastHeartbeatAt: number,
+    banned = false,
+  ): ProviderStatus {
     return statusOf(snapshot.recentFailureRate, this.clock.now() - lastHeartbeatAt, banned);
   }
 
   private decay(entry: Entry): void {
     const now = this.clock.now();
     const elapsed = now - entry.reputationAt;
-    if (elapsed > 0)
-      entry.reputation = 0.5 + (entry.reputation - 0.5) * 2 ** (-elapsed / reputationHalfLifeMs);
+    if (elapsed > 0) {
+      if (elapsed !== this.lastDecay.elapsed)
+        this.lastDecay = { elapsed, factor: 2 ** (-elapsed / reputationHalfLifeMs) };
+      entry.reputation = 0.5 + (entry.reputation - 0.5) * this.lastDecay.factor;
+    }
     entry.reputationAt = now;
   }
 
@@ -127,6 +141,7 @@ export class HealthTracker {
         failures: 0,
         recent: [],
         recentFailures: 0,
+        recentFailureRate: 0,
         latencyMs: null,
         ttftMs: null,
         tokensPerSecond: null,

@@ -205,8 +205,14 @@ function rankAll(
       .slice(0, limit);
   const best: RankedCandidate[] = [];
   for (const candidate of pool) {
-    const entry = { candidate, score: score(candidate) };
-    if (best.length === limit && before(entry, best[limit - 1] as RankedCandidate) >= 0) continue;
+    // Most of a large pool loses to the last kept entry: that test comes before any allocation.
+    const last = best.length === limit ? (best[limit - 1] as RankedCandidate) : undefined;
+    const value = keyOrder ? 0 : score(candidate);
+    if (last) {
+      const order = keyOrder ? keyOrder(candidate, last.candidate) : last.score - value;
+      if ((order || tieBreak(candidate, last.candidate)) >= 0) continue;
+    }
+    const entry = { candidate, score: keyOrder ? score(candidate) : value };
     let at = best.length === limit ? limit - 1 : best.length;
     while (at > 0 && before(entry, best[at - 1] as RankedCandidate) < 0) {
       best[at] = best[at - 1] as RankedCandidate;
