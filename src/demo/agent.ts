@@ -31,23 +31,25 @@ interface ChannelState {
 
 /**
  * Makes sure an agent exists on the gateway with money to spend: reuses the file when the gateway
- * still knows the identity and its channel is open; otherwise registers a new identity, draws from
- * the faucet, opens a channel of `deposit` and creates an API key. Writes the file (owner-only).
+ * still knows its channel (at this URL or the one the file names: a gateway restarted on another
+ * port keeps its agents), opening a new channel when that one is no longer open; otherwise registers
+ * a new identity, draws from the faucet, opens a channel of `deposit` and creates an API key.
+ * Writes the file (owner-only).
  */
 export async function ensureAgent(path: string, gatewayUrl: string, deposit: bigint): Promise<AgentFile> {
-  if (existsSync(path)) {
-    const saved = agentFileSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
-    if (saved.success && saved.data.gateway === gatewayUrl) {
-      const client = clientFor(saved.data);
-      const channel = await client
-        .get<ChannelState>(`/v1/channels/${saved.data.channelId}`)
-        .catch(() => undefined);
-      if (channel?.status === 'open') return saved.data;
-      if (channel) {
-        const reopened = { ...saved.data, channelId: (await openChannel(client, deposit)).id };
-        write(path, reopened);
-        return reopened;
-      }
+  const saved = existsSync(path)
+    ? agentFileSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')))
+    : undefined;
+  if (saved?.success) {
+    const here = { ...saved.data, gateway: gatewayUrl };
+    const client = clientFor(here);
+    const channel = await client.get<ChannelState>(`/v1/channels/${here.channelId}`).catch(() => undefined);
+    if (channel) {
+      const agent =
+        channel.status === 'open' ? here : { ...here, channelId: (await openChannel(client, deposit)).id };
+      if (agent.gateway !== saved.data.gateway || agent.channelId !== saved.data.channelId)
+        write(path, agent);
+      return agent;
     }
   }
   const key = generateDidKey();

@@ -85,7 +85,18 @@ export class GatewayClient {
         nonce: randomBytes(12).toString('base64url'),
       });
     }
-    const response = await this.send(url, { method, headers, ...(text !== undefined ? { body: text } : {}) });
+    const response = await this.send(url, {
+      method,
+      headers,
+      ...(text !== undefined ? { body: text } : {}),
+    }).catch((error: Error) => {
+      // fetch says only "fetch failed"; the reason (refused, unknown host, reset) is in its cause.
+      const cause = error.cause as { code?: string; message?: string } | undefined;
+      const reason = cause?.code ?? cause?.message ?? error.message;
+      throw new Error(`cannot reach the gateway at ${this.baseUrl} (${method} ${path}): ${reason}`, {
+        cause: error,
+      });
+    });
     const answer = (await response.json().catch(() => ({}))) as {
       error?: { code?: string; message?: string };
     };

@@ -47,7 +47,8 @@ export interface ProviderNode {
 /**
  * A provider node: the engine behind an OpenAI-compatible HTTP API, registered with a gateway under
  * its own DID (signed requests), heartbeating its load and throughput, re-registering when the
- * gateway forgot it, and draining on close.
+ * gateway forgot it, and draining on close. The node owns the engine: closing the node closes it,
+ * and so does a failed start (the gateway unreachable or refusing the registration).
  */
 export async function startProviderNode(options: ProviderNodeOptions): Promise<ProviderNode> {
   const { engine, logger } = options;
@@ -95,7 +96,11 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
     };
     const client = new GatewayClient(settings.url, settings.key, undefined, settings.fetch);
     registrar = new Registrar(client, listing, settings.statePath);
-    const providerId = await registrar.register();
+    const providerId = await registrar.register().catch(async (error: unknown) => {
+      // Nothing will serve: stop listening and free the engine, so the process can exit.
+      await Promise.all([engine.close(0), server.close(0)]);
+      throw error;
+    });
     logger.info(
       { gateway: settings.url, providerId, did: registrar.did, endpoint: url },
       'registered with the gateway',

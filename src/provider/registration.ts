@@ -64,8 +64,9 @@ export class Registrar {
     const saved = existsSync(statePath)
       ? stateSchema.safeParse(JSON.parse(readFileSync(statePath, 'utf8')))
       : undefined;
-    this.state =
-      saved?.success && saved.data.gateway === gateway.baseUrl ? saved.data : { gateway: gateway.baseUrl };
+    // Kept when the gateway's URL changed too (a new port, a name instead of an address): `register`
+    // asks the gateway whether it still knows the identity and the provider before reusing them.
+    this.state = saved?.success ? { ...saved.data, gateway: gateway.baseUrl } : { gateway: gateway.baseUrl };
     if (this.state.did) gateway.did = this.state.did;
   }
 
