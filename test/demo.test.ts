@@ -74,10 +74,14 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((demo) => demo.stop()));
 });
 
-async function channelAt(banner: string, channelId: string): Promise<ChannelView> {
+function urlOf(banner: string): string {
   const url = /running at (http:\/\/127\.0\.0\.1:\d+)/.exec(banner)?.[1];
   expect(url, 'the banner names the gateway URL').toBeDefined();
-  return (await (await fetch(`${url}/v1/channels/${channelId}`)).json()) as ChannelView;
+  return url as string;
+}
+
+async function channelAt(banner: string, channelId: string): Promise<ChannelView> {
+  return (await (await fetch(`${urlOf(banner)}/v1/channels/${channelId}`)).json()) as ChannelView;
 }
 
 describe('npm start (parley demo), as a user runs it', () => {
@@ -100,6 +104,10 @@ describe('npm start (parley demo), as a user runs it', () => {
     expect(viaCurl.receipt.channelId).toBe(agent.channelId);
     const charged = BigInt((await channelAt(first.banner, agent.channelId)).charged);
     expect(charged).toBeGreaterThan(BigInt(viaCurl.cost));
+    const firstProviders = (
+      (await (await fetch(`${urlOf(first.banner)}/v1/providers`)).json()) as { data: Array<{ id: string }> }
+    ).data;
+    expect(firstProviders).toHaveLength(1);
     expect(await first.stop()).toBe(0);
     expect(first.output()).toContain('SIGTERM: stopping');
 
@@ -112,6 +120,13 @@ describe('npm start (parley demo), as a user runs it', () => {
     expect(again.receipt.channelId).toBe(agent.channelId);
     const after = await channelAt(second.banner, agent.channelId);
     expect(BigInt(after.charged)).toBe(charged + BigInt(again.cost));
+    // The provider moved to a new port under the same record (and stake): one provider, not two.
+    const providers = (await (await fetch(`${urlOf(second.banner)}/v1/providers`)).json()) as {
+      data: Array<{ id: string; status: string }>;
+    };
+    expect(providers.data).toEqual([
+      expect.objectContaining({ id: firstProviders[0]?.id, status: 'active' }),
+    ]);
     expect(await second.stop()).toBe(0);
   }, 120_000);
 });

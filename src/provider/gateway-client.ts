@@ -69,6 +69,10 @@ export class GatewayClient {
     return this.call('POST', path, body, true) as Promise<T>;
   }
 
+  put<T = unknown>(path: string, body: unknown): Promise<T> {
+    return this.call('PUT', path, body, true) as Promise<T>;
+  }
+
   private async call(method: string, path: string, body: unknown, signed: boolean): Promise<unknown> {
     const url = new URL(path, this.baseUrl).toString();
     const text = body === undefined ? undefined : JSON.stringify(body);

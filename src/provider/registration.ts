@@ -88,24 +88,24 @@ export class Registrar {
       this.save();
     }
     await this.ensureModel();
+    const record = {
+      name: listing.name,
+      endpoint: listing.endpoint,
+      kind: 'parley',
+      models: [listing.model.id],
+      gpu: listing.gpu,
+      tee: listing.tee ?? null,
+      capacity: listing.capacity,
+    };
     const existing = this.state.providerId
       ? await gateway.get<ProviderRecord>(`/v1/providers/${this.state.providerId}`).catch(() => undefined)
       : undefined;
-    const reusable =
-      existing &&
-      existing.did === this.state.did &&
-      existing.endpoint.replace(/\/$/, '') === listing.endpoint.replace(/\/$/, '') &&
-      existing.models.includes(listing.model.id);
-    if (!reusable) {
-      const created = await gateway.post<ProviderRecord>('/v1/providers', {
-        name: listing.name,
-        endpoint: listing.endpoint,
-        kind: 'parley',
-        models: [listing.model.id],
-        gpu: listing.gpu,
-        tee: listing.tee ?? null,
-        capacity: listing.capacity,
-      });
+    if (existing && existing.did === this.state.did) {
+      // Ours: bring the listing up to date (a new port after a restart, another capacity), keeping
+      // the record, its stake and its history.
+      await gateway.put(`/v1/providers/${existing.id}`, record);
+    } else {
+      const created = await gateway.post<ProviderRecord>('/v1/providers', record);
       this.state.providerId = created.id;
       this.save();
     }

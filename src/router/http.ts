@@ -89,6 +89,17 @@ const getProviderRoute = createRoute({
   responses: { 200: jsonResponse(providerSchema, 'The provider'), ...errorResponses(404) },
 });
 
+const updateProviderRoute = createRoute({
+  method: 'put',
+  path: '/v1/providers/{id}',
+  tags: ['registry'],
+  summary:
+    "Replace a provider's listing (endpoint, models, hardware, capacity), keeping its id and stake; by its own identity",
+  security: callerSecurity,
+  request: { params: idParam, body: jsonBody(registerProviderSchema) },
+  responses: { 200: jsonResponse(providerSchema, 'The provider'), ...errorResponses(400, 401, 403, 404) },
+});
+
 const banRoute = createRoute({
   method: 'post',
   path: '/v1/admin/providers/{id}/ban',
@@ -139,6 +150,18 @@ export function routerRoutes(services: RouterServices) {
       ),
     )
     .openapi(getProviderRoute, (c) => c.json(withHealth(registry.provider(c.req.valid('param').id)), 200))
+    .openapi(updateProviderRoute, async (c) =>
+      c.json(
+        withHealth(
+          await registry.updateProvider(
+            c.req.valid('param').id,
+            caller(c, 'registry.provider'),
+            c.req.valid('json'),
+          ),
+        ),
+        200,
+      ),
+    )
     .openapi(heartbeatRoute, (c) =>
       c.json(
         withHealth(

@@ -117,6 +117,64 @@ describe('provider registry', () => {
     expect((await client.app.request('/v1/providers/prov_missing')).status).toBe(404);
   });
 
+  it("replaces a provider's listing for its owner only, keeping its id, stake and routing", async () => {
+    const client = new IdentityClient();
+    const owner = await client.register('autonomous', { capabilities: ['inference'] });
+    await client.admin('POST', '/v1/admin/deposits', { did: owner.did, asset: 'TNZO', amount: '1000' });
+    await client.signed(owner, 'POST', '/v1/registry/models', model('llama-1b', { min_stake: '100' }));
+    await client.signed(owner, 'POST', '/v1/registry/models', model('llama-8b', { min_stake: '100' }));
+    const listing = { name: 'box', endpoint: 'http://127.0.0.1:7001', models: ['llama-1b'], capacity: 4 };
+    const { id } = await readJson(await client.signed(owner, 'POST', '/v1/providers', listing));
+    await client.signed(owner, 'POST', `/v1/providers/${id}/stake`, { amount: '500' });
+    const { registry } = client.built.services.router;
+    const routed = (modelId: string) =>
+      candidatesFor(client.built.services.router, registry.model(modelId)).map((c) => c.providerId);
+    expect(routed('llama-1b')).toEqual([id]);
+
+    client.clock.advance(60_000);
+    const moved = await client.signed(owner, 'PUT', `/v1/providers/${id}`, {
+      ...listing,
+      endpoint: 'http://127.0.0.1:7002',
+      models: ['llama-8b', 'llama-1b'],
+      capacity: 16,
+      gpu: { name: 'NVIDIA H100', vramGb: 80 },
+    });
+    expect(moved.status).toBe(200);
+    expect(await readJson(moved)).toMatchObject({
+      id,
+      endpoint: 'http://127.0.0.1:7002',
+      models: ['llama-1b', 'llama-8b'],
+      capacity: 16,
+      gpu: { name: 'NVIDIA H100', vramGb: 80 },
+      lastHeartbeatAt: new Date(client.clock.now()).toISOString(),
+    });
+    expect(routed('llama-8b')).toEqual([id]); // at once, not after the registry's cache expires
+    expect(
+      candidatesFor(client.built.services.router, registry.model('llama-1b')).find((c) => c.providerId === id)
+        ?.stake,
+    ).toBe(500n);
+    expect((await readJson(await client.app.request('/v1/providers'))).data).toHaveLength(1);
+
+    const stranger = await client.register('autonomous');
+    const hijack = await client.signed(stranger, 'PUT', `/v1/providers/${id}`, {
+      ...listing,
+      endpoint: 'http://127.0.0.1:6666',
+    });
+    expect(hijack.status).toBe(403);
+    expect((await readJson(hijack)).error.code).toBe('NOT_PROVIDER_OWNER');
+    const unknownModel = await client.signed(owner, 'PUT', `/v1/providers/${id}`, {
+      ...listing,
+      models: ['nope'],
+    });
+    expect((await readJson(unknownModel)).error).toMatchObject({ code: 'MODEL_NOT_FOUND' });
+    const missing = await client.signed(owner, 'PUT', '/v1/providers/prov_missing', listing);
+    expect((await readJson(missing)).error.code).toBe('PROVIDER_NOT_FOUND');
+    const invalid = await client.signed(owner, 'PUT', `/v1/providers/${id}`, { ...listing, capacity: 0 });
+    expect((await readJson(invalid)).error.code).toBe('VALIDATION_FAILED');
+    // None of the refused updates changed anything.
+    expect(registry.provider(id)).toMatchObject({ endpoint: 'http://127.0.0.1:7002', capacity: 16 });
+  });
+
   it('shows a heartbeat to listings and routing at once, and leaves the other providers as they were', async () => {
     const client = new IdentityClient();
     const owner = await client.register('autonomous', { capabilities: ['inference'] });

@@ -12,6 +12,20 @@ import type {
   registerProviderSchema,
   TeeModelPolicy,
 } from './schemas.ts';
+
+type ProviderListing = z.output<typeof registerProviderSchema>;
+
+/** The provider columns a listing sets, on registration and on update. */
+const listingColumns = (input: ProviderListing) => ({
+  name: input.name,
+  endpoint: input.endpoint,
+  kind: input.kind,
+  gpu: input.gpu,
+  teePlatform: input.tee,
+  capacity: input.capacity,
+});
+
+import { type ModelRow, modelView, type ProviderRow, providerView } from './registry-views.ts';
 import { models, providerModels, providers } from './tables.ts';
 
 /** Minimum stake per model category, in whole TNZO (the issue's defaults). */
@@ -31,28 +45,6 @@ export interface ModelRegistryDeps {
   /** Lets providers register loopback/private endpoints (development and tests only). */
   allowPrivateEndpoints: boolean;
 }
-
-type ModelRow = typeof models.$inferSelect;
-type ProviderRow = typeof providers.$inferSelect;
-
-const modelView = (row: ModelRow): ModelView => ({
-  model_id: row.id,
-  name: row.name,
-  description: row.description,
-  version: row.version,
-  category: row.category,
-  modality: row.modality,
-  provider: row.publisher,
-  price_per_token: row.pricePerToken,
-  min_stake: row.minStake,
-  tee_required: row.teeRequired,
-  supported_formats: row.supportedFormats,
-  max_context_length: row.maxContextLength,
-  parameters: row.parameters,
-  sha256: row.sha256,
-  tee_policy: row.teePolicy ?? null,
-  created_at: row.createdAt.toISOString(),
-});
 
 /**
  * How long a read of the registry may be reused on the request path. Writes through this registry
@@ -173,15 +165,9 @@ export class ModelRegistry {
   }
 
   /** Registers a provider node for its identity; its endpoint must not point into our network. */
-  async registerProvider(did: string, input: z.output<typeof registerProviderSchema>): Promise<ProviderView> {
-    const { orm, clock, rng, registry } = this.deps;
-    registry.requireActive(did);
-    const refusal = await checkProviderEndpoint(input.endpoint, this.deps.allowPrivateEndpoints);
-    if (refusal)
-      throw routerError('PROVIDER_ENDPOINT_REFUSED', { endpoint: input.endpoint, reason: refusal });
-    const known = orm.select({ id: models.id }).from(models).where(inArray(models.id, input.models)).all();
-    const missing = input.models.filter((id) => !known.some((row) => row.id === id));
-    if (missing.length > 0) throw routerError('MODEL_NOT_FOUND', { model_id: missing[0], missing });
+  async registerProvider(did: string, input: ProviderListing): Promise<ProviderView> {
+    const { orm, clock, rng } = this.deps;
+    await this.checkListing(did, input);
     const now = new Date(clock.now());
     const id = `prov_${randomId(rng, 12)}`;
     orm.transaction((tx) => {
@@ -189,12 +175,7 @@ export class ModelRegistry {
         .values({
           id,
           did,
-          name: input.name,
-          endpoint: input.endpoint,
-          kind: input.kind,
-          gpu: input.gpu,
-          teePlatform: input.tee,
-          capacity: input.capacity,
+          ...listingColumns(input),
           inFlight: 0,
           tokensPerSecond: 0,
           registeredAt: now,
@@ -207,6 +188,43 @@ export class ModelRegistry {
     });
     this.invalidate();
     return this.provider(id);
+  }
+
+  /**
+   * Replaces a provider's listing (endpoint, models, hardware, capacity): a node that restarted on
+   * another address keeps its id, stake and record instead of registering again. Counts as a
+   * heartbeat. Only the provider's own identity may do it.
+   */
+  async updateProvider(id: string, did: string, input: ProviderListing): Promise<ProviderView> {
+    if (this.providerRow(id).did !== did) throw routerError('NOT_PROVIDER_OWNER', { id });
+    await this.checkListing(did, input);
+    this.deps.orm.transaction((tx) => {
+      tx.update(providers)
+        .set({ ...listingColumns(input), lastHeartbeatAt: new Date(this.deps.clock.now()) })
+        .where(eq(providers.id, id))
+        .run();
+      tx.delete(providerModels).where(eq(providerModels.providerId, id)).run();
+      tx.insert(providerModels)
+        .values(input.models.map((modelId) => ({ providerId: id, modelId })))
+        .run();
+    });
+    this.invalidate();
+    return this.provider(id);
+  }
+
+  /** An active identity, an endpoint outside our network (unless allowed), and models that exist. */
+  private async checkListing(did: string, input: ProviderListing) {
+    this.deps.registry.requireActive(did);
+    const refusal = await checkProviderEndpoint(input.endpoint, this.deps.allowPrivateEndpoints);
+    if (refusal)
+      throw routerError('PROVIDER_ENDPOINT_REFUSED', { endpoint: input.endpoint, reason: refusal });
+    const known = this.deps.orm
+      .select({ id: models.id })
+      .from(models)
+      .where(inArray(models.id, input.models))
+      .all();
+    const missing = input.models.filter((id) => !known.some((row) => row.id === id));
+    if (missing.length > 0) throw routerError('MODEL_NOT_FOUND', { model_id: missing[0], missing });
   }
 
   heartbeat(id: string, did: string, load: { inFlight: number; tokensPerSecond: number }): ProviderView {
@@ -258,7 +276,8 @@ export class ModelRegistry {
   }
 
   provider(id: string): ProviderView {
-    return this.providerView(this.providerRow(id));
+    const row = this.providerRow(id);
+    return providerView(row, this.modelsOf(row.id));
   }
 
   /** Every provider, read at most once a second (the routing hot path calls this per request). */
@@ -285,7 +304,7 @@ export class ModelRegistry {
       else served.set(providerId, [modelId]);
     }
     const rows = this.deps.orm.select().from(providers).orderBy(asc(providers.id)).all();
-    const views = rows.map((row) => this.providerView(row, served.get(row.id) ?? []));
+    const views = rows.map((row) => providerView(row, served.get(row.id) ?? []));
     const routable = rows.map((row, i) => ({
       view: views[i] as ProviderView,
       lastHeartbeatMs: row.lastHeartbeatAt.getTime(),
@@ -308,24 +327,5 @@ export class ModelRegistry {
       .orderBy(asc(providerModels.modelId))
       .all()
       .map((entry) => entry.modelId);
-  }
-
-  private providerView(row: ProviderRow, served = this.modelsOf(row.id)): ProviderView {
-    return {
-      id: row.id,
-      did: row.did,
-      name: row.name,
-      endpoint: row.endpoint,
-      kind: row.kind,
-      models: served,
-      gpu: row.gpu ?? null,
-      tee: row.teePlatform,
-      capacity: row.capacity,
-      inFlight: row.inFlight,
-      tokensPerSecond: row.tokensPerSecond,
-      registeredAt: row.registeredAt.toISOString(),
-      lastHeartbeatAt: row.lastHeartbeatAt.toISOString(),
-      banned: row.bannedAt ? { at: row.bannedAt.toISOString(), reason: row.banReason ?? '' } : null,
-    };
   }
 }
