@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from './support/gateway-process.ts';
+import { runCli, startGateway, startProvider } from './support/gateway-process.ts';
 
 /** A loopback port nothing listens on (it was free a moment ago). */
 async function closedPort(): Promise<number> {
@@ -32,5 +32,33 @@ describe('parley provider, as a real process', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`cannot reach the gateway at ${gateway}`);
     expect(result.stderr).toContain('ECONNREFUSED');
+  }, 90_000);
+
+  it("warns when its stake is below the model's minimum (routing would skip it), and not once it is met", async () => {
+    const gateway = await startGateway({
+      PARLEY_DATA_DIR: mkdtempSync(join(tmpdir(), 'parley-gateway-')),
+      PARLEY_ALLOW_PRIVATE_PROVIDERS: 'true',
+    });
+    const warning = "the bonded stake is below the model's minimum";
+    const start = async (model: string, extra: string[]) =>
+      startProvider([
+        ...['--generate', 'tiny', '--model-id', model, '--gateway', gateway.url, '--port', '0'],
+        ...['--data-dir', mkdtempSync(join(tmpdir(), 'parley-provider-')), ...extra],
+      ]);
+    try {
+      const unstaked = await start('tiny-category-minimum', []);
+      expect(unstaked.logs.find((entry) => String(entry.msg).startsWith(warning))).toMatchObject({
+        level: 40,
+        bonded: '0',
+        minimum: `100000${'0'.repeat(18)}`,
+      });
+      expect(await unstaked.stop()).toBe(0);
+      // As the README runs it locally: a model published with no minimum stake.
+      const local = await start('tiny-no-minimum', ['--min-stake', '0']);
+      expect(local.logs.some((entry) => String(entry.msg).startsWith(warning))).toBe(false);
+      expect(await local.stop()).toBe(0);
+    } finally {
+      await gateway.stop();
+    }
   }, 90_000);
 });

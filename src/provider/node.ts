@@ -105,6 +105,16 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
       { gateway: settings.url, providerId, did: registrar.did, endpoint: url },
       'registered with the gateway',
     );
+    const shortfall = registrar.stakeShortfall;
+    if (shortfall)
+      logger.warn(
+        {
+          bonded: shortfall.bonded.toString(),
+          minimum: shortfall.minimum.toString(),
+          model: engine.model.id,
+        },
+        "the bonded stake is below the model's minimum, so the gateway will not route to this node: bond more with --stake (and --faucet on a development gateway)",
+      );
     const tee = settings.tee;
     if (tee) {
       const again = (ms: number) => {

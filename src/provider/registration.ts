@@ -45,6 +45,7 @@ interface ProviderRecord {
 interface PublishedModel {
   model_id: string;
   sha256: string;
+  min_stake: string;
 }
 
 /**
@@ -55,6 +56,8 @@ interface PublishedModel {
  */
 export class Registrar {
   private state: State;
+  /** After `register`: set when the bonded stake is below the model's minimum (routing skips the node). */
+  stakeShortfall: { bonded: bigint; minimum: bigint } | undefined;
 
   constructor(
     private readonly gateway: GatewayClient,
@@ -87,7 +90,7 @@ export class Registrar {
       };
       this.save();
     }
-    await this.ensureModel();
+    const published = await this.ensureModel();
     const record = {
       name: listing.name,
       endpoint: listing.endpoint,
@@ -110,7 +113,9 @@ export class Registrar {
       this.save();
     }
     const providerId = this.state.providerId as string;
-    await this.ensureStake(providerId);
+    const bonded = await this.ensureStake(providerId);
+    const minimum = BigInt(published.min_stake);
+    this.stakeShortfall = bonded < minimum ? { bonded, minimum } : undefined;
     return providerId;
   }
 
@@ -131,7 +136,8 @@ export class Registrar {
     }
   }
 
-  private async ensureModel() {
+  /** The model as the gateway lists it, published first when nobody has. */
+  private async ensureModel(): Promise<PublishedModel> {
     const { model } = this.listing;
     const published = await this.gateway.get<{ data: PublishedModel[] }>(
       `/v1/registry/models?q=${encodeURIComponent(model.id)}`,
@@ -142,9 +148,9 @@ export class Registrar {
         throw new Error(
           `the gateway lists ${model.id} with weights ${found.sha256}, but this node's file hashes to ${model.sha256}; serve it under another --model-id`,
         );
-      return;
+      return found;
     }
-    await this.gateway.post('/v1/registry/models', {
+    return await this.gateway.post<PublishedModel>('/v1/registry/models', {
       model_id: model.id,
       name: model.name,
       version: '1',
@@ -158,14 +164,16 @@ export class Registrar {
     });
   }
 
-  private async ensureStake(providerId: string) {
-    if (this.listing.stake <= 0n) return;
+  /** Bonds what the listing asks for beyond what is bonded already; returns the bonded stake. */
+  private async ensureStake(providerId: string): Promise<bigint> {
     const current = await this.gateway.get<{ bonded: string }>(`/v1/providers/${providerId}/stake`);
-    const missing = this.listing.stake - BigInt(current.bonded);
-    if (missing <= 0n) return;
+    const bonded = BigInt(current.bonded);
+    const missing = this.listing.stake - bonded;
+    if (missing <= 0n) return bonded;
     // A development gateway's faucet funds the stake; elsewhere the operator funds the node's DID.
     if (this.listing.faucet) await this.gateway.post('/v1/faucet').catch(() => undefined);
     await this.gateway.post(`/v1/providers/${providerId}/stake`, { amount: missing.toString() });
+    return bonded + missing;
   }
 
   private async known(path: string): Promise<boolean> {

@@ -10,7 +10,8 @@ export const routerErrors = {
   PROVIDER_ENDPOINT_REFUSED: {
     status: 400,
     rpcCode: -32602,
-    message: 'The provider endpoint points at a loopback, link-local or private address, or is not http(s).',
+    message:
+      'The provider endpoint points at a loopback, link-local or private address, or is not http(s). A gateway for local development accepts private endpoints with PARLEY_ALLOW_PRIVATE_PROVIDERS=true.',
   },
   NOT_MODEL_PUBLISHER: {
     status: 403,
