@@ -1,10 +1,10 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cliPath } from './support/gateway-process.ts';
+import { cliPath, runCli } from './support/gateway-process.ts';
 
 const run = promisify(execFile);
 /** The folder the banner's commands are meant to be pasted in (`node bin/parley.js …`). */
@@ -129,4 +129,18 @@ describe('npm start (parley demo), as a user runs it', () => {
     ]);
     expect(await second.stop()).toBe(0);
   }, 120_000);
+
+  it('parley voucher says what is wrong with the agent file it was given', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-voucher-'));
+    const voucher = (file: string) => runCli(['voucher', '--agent', file, '--amount', '0.01']);
+    const missing = await voucher(join(dir, 'nope.json'));
+    expect(missing).toMatchObject({ code: 1, stderr: expect.stringContaining('cannot read the agent file') });
+    writeFileSync(join(dir, 'text.json'), 'not json');
+    expect((await voucher(join(dir, 'text.json'))).stderr).toContain('is not JSON');
+    writeFileSync(join(dir, 'other.json'), '{"gateway":"http://127.0.0.1:1"}');
+    const other = await voucher(join(dir, 'other.json'));
+    expect(other.code).toBe(1);
+    expect(other.stderr).toContain('is not an agent file as `parley demo` writes it: did:');
+    expect((await runCli(['voucher', '--amount', 'lots'])).code).toBe(2);
+  });
 });

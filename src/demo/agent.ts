@@ -16,8 +16,27 @@ export const agentFileSchema = z.object({
 });
 export type AgentFile = z.infer<typeof agentFileSchema>;
 
+/** The agent file at `path`, or an error that says what is wrong with it. */
 export function readAgentFile(path: string): AgentFile {
-  return agentFileSchema.parse(JSON.parse(readFileSync(path, 'utf8')));
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read the agent file ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+  }
+  let parsed: ReturnType<typeof agentFileSchema.safeParse>;
+  try {
+    parsed = agentFileSchema.safeParse(JSON.parse(text));
+  } catch {
+    throw new Error(`${path} is not JSON; agent files are written by \`parley demo\``);
+  }
+  if (!parsed.success)
+    throw new Error(
+      `${path} is not an agent file as \`parley demo\` writes it: ${parsed.error.issues
+        .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
+        .join('; ')}`,
+    );
+  return parsed.data;
 }
 
 interface ChannelState {
