@@ -38,8 +38,6 @@ type State = z.infer<typeof stateSchema>;
 interface ProviderRecord {
   id: string;
   did: string;
-  endpoint: string;
-  models: string[];
 }
 
 interface PublishedModel {
