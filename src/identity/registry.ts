@@ -3,6 +3,7 @@ import { and, asc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { signedBytes } from '../shared/canonical.ts';
 import { type Clock, once, type Rng, randomId, verifyEd25519 } from '../shared/index.ts';
+import { didDocument } from './did-document.ts';
 import { type DidDocument, publicKeyFromDidKey, resolveDidKey } from './did-key.ts';
 import { identityError } from './errors.ts';
 import { isParleyDid, newParleyDid, splitDidUrl, uuidFromBytes } from './ids.ts';
@@ -138,28 +139,15 @@ export class IdentityRegistry {
           })),
         )
         .run();
-      tx.insert(identityTransitions)
-        .values({
-          identityDid: did,
-          fromStatus: null,
-          toStatus: 'created',
-          actor: did,
-          reason: 'registered',
-          at: new Date(now),
-        })
-        .run();
+      const transition = (fromStatus: IdentityStatus | null, toStatus: IdentityStatus, reason: string) =>
+        tx
+          .insert(identityTransitions)
+          .values({ identityDid: did, fromStatus, toStatus, actor: did, reason, at: new Date(now) })
+          .run();
+      transition(null, 'created', 'registered');
       if (input.activate) {
         tx.update(identities).set({ status: 'active' }).where(eq(identities.did, did)).run();
-        tx.insert(identityTransitions)
-          .values({
-            identityDid: did,
-            fromStatus: 'created',
-            toStatus: 'active',
-            actor: did,
-            reason: 'activated at registration',
-            at: new Date(now),
-          })
-          .run();
+        transition('created', 'active', 'activated at registration');
       }
     });
     return this.get(did);
@@ -339,23 +327,6 @@ export class IdentityRegistry {
       }
     }
     if (!isParleyDid(did)) throw identityError('DID_INVALID', { did });
-    const view = this.get(did);
-    const methods = view.keys.map((key) => {
-      const multibase = key.didKey.slice('did:key:'.length);
-      return { id: key.id, type: 'Multikey', controller: did, publicKeyMultibase: multibase };
-    });
-    const ids = methods.map((method) => method.id);
-    return {
-      '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/multikey/v1'],
-      id: did,
-      ...(view.controller ? { controller: view.controller } : {}),
-      verificationMethod: methods,
-      authentication: ids,
-      assertionMethod: ids,
-      capabilityDelegation: ids,
-      capabilityInvocation: ids,
-      service: view.services.map((service) => ({ ...service, id: `${did}${service.id}` })),
-      parley: { kind: view.kind, status: view.status, capabilities: view.capabilities },
-    } as DidDocument;
+    return didDocument(this.get(did));
   }
 }
