@@ -100,7 +100,9 @@ export const listModelsInput = z.object({
     .describe('Only models some healthy provider serves right now (what chat can use)'),
 });
 export const listedModelSchema = modelSchema.extend({
-  available: z.boolean().describe('Some Active or Degraded provider serves it now'),
+  available: z
+    .boolean()
+    .describe('Some provider could be routed to now: Active or Degraded, staked, attested if required'),
 });
 export const listModelsOutput = z.object({ models: z.array(listedModelSchema) });
 

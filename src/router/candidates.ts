@@ -107,13 +107,24 @@ function priceMemo(services: RouterServices, model: ModelView, asset: string) {
   };
 }
 
-/** The models some Active or Degraded provider serves right now (what GET /v1/models lists). */
+/**
+ * The models some provider could be routed to right now (what GET /v1/models lists): Active or
+ * Degraded, with the model's minimum stake bonded, and attested for it when the model needs a TEE.
+ * An open breaker does not count against it: that passes within a minute.
+ */
 export function servedModels(services: RouterServices): Set<string> {
-  const { registry, health } = services;
+  const { registry, health, stake, attestations } = services;
+  const bonded = stake.bondedNow();
+  const terms = new Map(registry.listModels({}).map((model) => [model.model_id, model]));
   const served = new Set<string>();
   for (const { view, lastHeartbeatMs } of registry.routableProviders()) {
     const status = health.status(view.id, lastHeartbeatMs, view.banned !== null);
-    if (status === 'active' || status === 'degraded') for (const model of view.models) served.add(model);
+    if (status !== 'active' && status !== 'degraded') continue;
+    for (const id of view.models) {
+      const model = terms.get(id);
+      if (!model || served.has(id) || bonded(view.id) < BigInt(model.min_stake)) continue;
+      if (!model.tee_required || attestations.capability(view.id, id)) served.add(id);
+    }
   }
   return served;
 }
