@@ -131,6 +131,8 @@ describe('errors', () => {
     const body = await readJson(response);
     expect(body.error.code).toBe('VALIDATION_FAILED');
     expect(body.error.details.issues[0].path).toBe('level');
+    // Clients that show only the message still learn which field is wrong and why.
+    expect(body.error.message).toMatch(/^The request does not match the schema\. level: /);
   });
 
   it('answers oversized bodies with 413, with or without Content-Length', async () => {

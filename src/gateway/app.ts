@@ -27,7 +27,7 @@ import {
   inferenceRoutes,
   routerRoutes,
 } from '../router/index.ts';
-import { AppError, type Clock, type Rng } from '../shared/index.ts';
+import { AppError, type Clock, type Rng, schemaFailure } from '../shared/index.ts';
 import {
   AppraisalStore,
   defaultTeeConfig,
@@ -148,13 +148,8 @@ export function createApp(deps: AppDeps, services: Services = createServices(dep
   const app: App = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
       if (!result.success) {
-        throw gatewayError('VALIDATION_FAILED', {
-          issues: result.error.issues.map(({ path, message, code }) => ({
-            path: path.join('.'),
-            message,
-            code,
-          })),
-        });
+        const { details, message } = schemaFailure(result.error.issues);
+        throw gatewayError('VALIDATION_FAILED', details, message);
       }
     },
   });

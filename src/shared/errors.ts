@@ -71,6 +71,23 @@ export function defineErrors<Table extends Record<string, ErrorSpec>>(table: Tab
   };
 }
 
+/**
+ * A failed schema check as error details (every issue with its path) and a message naming the first
+ * issue, since most clients show only the message.
+ */
+export function schemaFailure(
+  issues: ReadonlyArray<{ path: PropertyKey[]; message: string; code: string }>,
+  base = 'The request does not match the schema.',
+): { details: ErrorDetails; message: string } {
+  const listed = issues.map(({ path, message, code }) => ({ path: path.join('.'), message, code }));
+  const first = listed[0];
+  const more = listed.length > 1 ? ` (and ${listed.length - 1} more)` : '';
+  return {
+    details: { issues: listed },
+    message: first ? `${base} ${first.path || 'body'}: ${first.message}${more}` : base,
+  };
+}
+
 /** The error body schema, for OpenAPI documents. */
 export const errorBodySchema = z
   .object({

@@ -8,6 +8,7 @@ export {
   type ErrorDetails,
   type ErrorSpec,
   errorBodySchema,
+  schemaFailure,
 } from './errors.ts';
 export { atomicAmountSchema, formatUnits, parseUnits, positiveAmountSchema } from './money.ts';
 export { once } from './once.ts';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { ManualClock } from './clock.ts';
-import { AppError, defineErrors } from './errors.ts';
+import { AppError, defineErrors, schemaFailure } from './errors.ts';
 import { randomId, seededRng } from './random.ts';
 
 describe('seededRng', () => {
@@ -40,5 +41,22 @@ describe('defineErrors', () => {
     expect(error.status).toBe(404);
     expect(error.rpcCode).toBe(-32004);
     expect(fail('THING_MISSING', {}, 'Thing x is gone.').message).toBe('Thing x is gone.');
+  });
+});
+
+describe('schemaFailure', () => {
+  it('lists every issue and names the first in the message, counting the rest', () => {
+    const result = z
+      .object({ a: z.number(), b: z.object({ c: z.string() }) })
+      .safeParse({ a: 'x', b: { c: 1 } });
+    const { details, message } = schemaFailure(result.error?.issues ?? []);
+    expect(details.issues).toEqual([
+      expect.objectContaining({ path: 'a', code: 'invalid_type' }),
+      expect.objectContaining({ path: 'b.c', code: 'invalid_type' }),
+    ]);
+    expect(message).toMatch(/^The request does not match the schema\. a: .+ \(and 1 more\)$/);
+    const root = schemaFailure(z.string().safeParse(1).error?.issues ?? []);
+    expect(root.message).toMatch(/schema\. body: /);
+    expect(schemaFailure([]).message).toBe('The request does not match the schema.');
   });
 });

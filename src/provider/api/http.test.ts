@@ -180,6 +180,21 @@ describe('providerApp', () => {
     await expect(twoChoices).rejects.toMatchObject({ code: 'VALIDATION_FAILED', param: 'n' });
     const topWithout = openai.chat.completions.create({ ...greedy, top_logprobs: 2 });
     await expect(topWithout).rejects.toMatchObject({ status: 400, param: 'top_logprobs' });
+    // Tool calls and JSON mode are refused by name, never answered with free text.
+    const withTools = openai.chat.completions.create({
+      ...greedy,
+      tools: [{ type: 'function', function: { name: 'weather', parameters: { type: 'object' } } }],
+    });
+    await expect(withTools).rejects.toMatchObject({ status: 400, code: 'VALIDATION_FAILED', param: 'tools' });
+    await expect(withTools).rejects.toThrow(/function calling/);
+    const json = openai.chat.completions.create({ ...greedy, response_format: { type: 'json_object' } });
+    await expect(json).rejects.toMatchObject({ status: 400, param: 'response_format.type' });
+    const plain = await openai.chat.completions.create({
+      ...greedy,
+      tools: [],
+      response_format: { type: 'text' },
+    });
+    expect(plain.usage?.completion_tokens).toBe(12);
 
     const guarded = providerApp({ engine, apiKey: 'provider-secret' });
     await expect(clientFor(guarded, 'wrong').chat.completions.create(greedy)).rejects.toBeInstanceOf(

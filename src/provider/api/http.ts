@@ -16,6 +16,7 @@ import {
   parleyVersion,
   type Rng,
   randomId,
+  schemaFailure,
   systemClock,
 } from '../../shared/index.ts';
 import type { InferenceEngine } from '../engine/index.ts';
@@ -143,13 +144,8 @@ export function providerApp(options: ProviderAppOptions) {
   const app = new OpenAPIHono({
     defaultHook: (result) => {
       if (!result.success) {
-        throw providerApiError('VALIDATION_FAILED', {
-          issues: result.error.issues.map(({ path, message, code }) => ({
-            path: path.join('.'),
-            message,
-            code,
-          })),
-        });
+        const { details, message } = schemaFailure(result.error.issues);
+        throw providerApiError('VALIDATION_FAILED', details, message);
       }
     },
   });

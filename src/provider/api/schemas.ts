@@ -21,11 +21,32 @@ const messageSchema = z.looseObject({
   content: z.union([z.string(), z.array(textPartSchema), z.null()]).optional(),
 });
 
+/**
+ * What this node cannot do yet is refused by name rather than ignored: a client that asked for tool
+ * calls or JSON output and got free text would take it for the model's answer.
+ */
+const unsupportedChatFields = {
+  tools: z
+    .array(z.unknown())
+    .max(0, { error: 'tools (function calling) is not supported by this provider; send no tools' })
+    .nullish(),
+  functions: z
+    .array(z.unknown())
+    .max(0, { error: 'functions (function calling) is not supported by this provider' })
+    .nullish(),
+  response_format: z
+    .looseObject({
+      type: z.literal('text', { error: 'only response_format {"type": "text"} is supported (no JSON mode)' }),
+    })
+    .nullish(),
+};
+
 export const chatRequestSchema = z
   .looseObject({
     ...samplingFields,
     messages: z.array(messageSchema).min(1).max(4096),
     ...openAiChatFields,
+    ...unsupportedChatFields,
   })
   .refine((body) => body.top_logprobs == null || body.logprobs === true, {
     path: ['top_logprobs'],
