@@ -39,13 +39,13 @@ interface Entry extends HealthSnapshot {
 const ema = (previous: number | null, next: number | undefined) =>
   next === undefined ? previous : previous === null ? next : previous + emaWeight * (next - previous);
 
+const statusLevels = ['active', 'degraded', 'inactive'] as const;
+
 /**
  * The status rules of the issue: Active below 10 % recent failures and a heartbeat under 5 minutes
  * old, Degraded up to 20 % or 60 minutes, Inactive beyond either; Banned overrides. The worse of
  * the two signals wins.
  */
-const statusLevels = ['active', 'degraded', 'inactive'] as const;
-
 export function statusOf(recentFailureRate: number, heartbeatAgeMs: number, banned = false): ProviderStatus {
   if (banned) return 'banned';
   const byFailures = recentFailureRate < 0.1 ? 0 : recentFailureRate <= 0.2 ? 1 : 2;
