@@ -34,7 +34,7 @@ describe('parley provider, as a real process', () => {
     expect(result.stderr).toContain('ECONNREFUSED');
   }, 90_000);
 
-  it("warns when its stake is below the model's minimum (routing would skip it), and not once it is met", async () => {
+  it("warns when its stake is below the model's minimum (routing would skip it), not once it is met, and tells the gateway when it drains", async () => {
     const gateway = await startGateway({
       PARLEY_DATA_DIR: mkdtempSync(join(tmpdir(), 'parley-gateway-')),
       PARLEY_ALLOW_PRIVATE_PROVIDERS: 'true',
@@ -56,7 +56,11 @@ describe('parley provider, as a real process', () => {
       // As the README runs it locally: a model published with no minimum stake.
       const local = await start('tiny-no-minimum', ['--min-stake', '0']);
       expect(local.logs.some((entry) => String(entry.msg).startsWith(warning))).toBe(false);
+      const record = async () => (await fetch(`${gateway.url}/v1/providers/${local.providerId}`)).json();
+      expect(await record()).toMatchObject({ status: 'active', draining: false });
+      // SIGTERM: the node tells the gateway before it drains, so routing sends it nothing new.
       expect(await local.stop()).toBe(0);
+      expect(await record()).toMatchObject({ status: 'inactive', draining: true });
     } finally {
       await gateway.stop();
     }

@@ -6,7 +6,12 @@ export function withHealth(router: RouterServices, provider: ProviderView) {
   const { health } = router;
   return {
     ...provider,
-    status: health.status(provider.id, Date.parse(provider.lastHeartbeatAt), provider.banned !== null),
+    status: health.status(
+      provider.id,
+      Date.parse(provider.lastHeartbeatAt),
+      provider.banned !== null,
+      provider.draining,
+    ),
     health: health.snapshot(provider.id),
   };
 }

@@ -168,6 +168,15 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
     async close(timeoutMs) {
       if (timer) clearInterval(timer);
       if (attestTimer) clearTimeout(attestTimer);
+      // The gateway first, so it sends nothing new while the generations in flight finish. A gateway
+      // that does not answer soon learns it from failed requests instead.
+      if (registrar) {
+        const told = registrar.drain().then(
+          () => logger.info('told the gateway this node is draining'),
+          (err: Error) => logger.warn({ err: err.message }, 'could not tell the gateway about the drain'),
+        );
+        await Promise.race([told, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+      }
       await Promise.all([engine.close(timeoutMs), server.close(timeoutMs)]);
     },
   };

@@ -117,6 +117,11 @@ export class Registrar {
     return providerId;
   }
 
+  /** Tells the gateway this node is shutting down, so it routes nothing new here. */
+  async drain(): Promise<void> {
+    if (this.state.providerId) await this.gateway.post(`/v1/providers/${this.state.providerId}/drain`);
+  }
+
   /** Reports load; registers again when the gateway no longer knows this node. */
   async heartbeat(load: { inFlight: number; tokensPerSecond: number }): Promise<void> {
     const id = this.state.providerId;

@@ -44,7 +44,7 @@ export function offersFor(services: RouterServices, model: ModelView, asset = 'T
         ttftMs: seen.ttftMs ?? unmeasured.ttftMs,
         tokensPerSecond: seen.tokensPerSecond ?? provider.tokensPerSecond,
         reputation: seen.reputation,
-        status: health.statusFrom(seen, lastHeartbeatMs, provider.banned !== null),
+        status: health.statusFrom(seen, lastHeartbeatMs, provider.banned !== null, provider.draining),
         breaker: breakers.state(provider.id),
         tee: attested?.platform ?? null,
         stake: bonded(provider.id),
@@ -118,7 +118,7 @@ export function servedModels(services: RouterServices): Set<string> {
   const terms = new Map(registry.listModels({}).map((model) => [model.model_id, model]));
   const served = new Set<string>();
   for (const { view, lastHeartbeatMs } of registry.routableProviders()) {
-    const status = health.status(view.id, lastHeartbeatMs, view.banned !== null);
+    const status = health.status(view.id, lastHeartbeatMs, view.banned !== null, view.draining);
     if (status !== 'active' && status !== 'degraded') continue;
     for (const id of view.models) {
       const model = terms.get(id);

@@ -44,10 +44,16 @@ const statusLevels = ['active', 'degraded', 'inactive'] as const;
 /**
  * The status rules of the issue: Active below 10 % recent failures and a heartbeat under 5 minutes
  * old, Degraded up to 20 % or 60 minutes, Inactive beyond either; Banned overrides. The worse of
- * the two signals wins.
+ * the two signals wins. A node that announced its shutdown (draining) is Inactive until it beats again.
  */
-export function statusOf(recentFailureRate: number, heartbeatAgeMs: number, banned = false): ProviderStatus {
+export function statusOf(
+  recentFailureRate: number,
+  heartbeatAgeMs: number,
+  banned = false,
+  draining = false,
+): ProviderStatus {
   if (banned) return 'banned';
+  if (draining) return 'inactive';
   const byFailures = recentFailureRate < 0.1 ? 0 : recentFailureRate <= 0.2 ? 1 : 2;
   const byHeartbeat = heartbeatAgeMs < 5 * minute ? 0 : heartbeatAgeMs <= 60 * minute ? 1 : 2;
   return statusLevels[Math.max(byFailures, byHeartbeat)] ?? 'inactive';
@@ -108,8 +114,8 @@ export class HealthTracker {
     return entry;
   }
 
-  status(providerId: string, lastHeartbeatAt: number, banned = false): ProviderStatus {
-    return this.statusFrom(this.figures(providerId), lastHeartbeatAt, banned);
+  status(providerId: string, lastHeartbeatAt: number, banned = false, draining = false): ProviderStatus {
+    return this.statusFrom(this.figures(providerId), lastHeartbeatAt, banned, draining);
   }
 
   /** `status` from figures just read. */
@@ -117,8 +123,9 @@ export class HealthTracker {
     snapshot: Pick<HealthSnapshot, 'recentFailureRate'>,
     lastHeartbeatAt: number,
     banned = false,
+    draining = false,
   ): ProviderStatus {
-    return statusOf(snapshot.recentFailureRate, this.clock.now() - lastHeartbeatAt, banned);
+    return statusOf(snapshot.recentFailureRate, this.clock.now() - lastHeartbeatAt, banned, draining);
   }
 
   private decay(entry: Entry): void {

@@ -100,6 +100,16 @@ const updateProviderRoute = createRoute({
   responses: { 200: jsonResponse(providerSchema, 'The provider'), ...errorResponses(400, 401, 403, 404) },
 });
 
+const drainRoute = createRoute({
+  method: 'post',
+  path: '/v1/providers/{id}/drain',
+  tags: ['registry'],
+  summary: 'Announce a shutdown: routing sends the provider nothing new until its next heartbeat',
+  security: callerSecurity,
+  request: { params: idParam },
+  responses: { 200: jsonResponse(providerSchema, 'The provider'), ...errorResponses(401, 403, 404) },
+});
+
 const banRoute = createRoute({
   method: 'post',
   path: '/v1/admin/providers/{id}/ban',
@@ -127,7 +137,12 @@ export function routerRoutes(services: RouterServices) {
   const { registry, identity, health } = services;
   const withHealth = (provider: ProviderView) => ({
     ...provider,
-    status: health.status(provider.id, Date.parse(provider.lastHeartbeatAt), provider.banned !== null),
+    status: health.status(
+      provider.id,
+      Date.parse(provider.lastHeartbeatAt),
+      provider.banned !== null,
+      provider.draining,
+    ),
     health: health.snapshot(provider.id),
   });
   const caller = (c: Parameters<typeof requirePrincipal>[0], operation: string) => {
@@ -169,6 +184,9 @@ export function routerRoutes(services: RouterServices) {
         ),
         200,
       ),
+    )
+    .openapi(drainRoute, (c) =>
+      c.json(withHealth(registry.drain(c.req.valid('param').id, caller(c, 'registry.provider'))), 200),
     )
     .openapi(banRoute, (c) =>
       c.json(withHealth(registry.ban(c.req.valid('param').id, c.req.valid('json').reason)), 200),

@@ -175,6 +175,44 @@ describe('provider registry', () => {
     expect(registry.provider(id)).toMatchObject({ endpoint: 'http://127.0.0.1:7002', capacity: 16 });
   });
 
+  it('takes a draining provider out of routing at once, until its next heartbeat; only its owner may drain it', async () => {
+    const client = new IdentityClient();
+    const owner = await client.register('autonomous', { capabilities: ['inference'] });
+    await client.signed(owner, 'POST', '/v1/registry/models', model('llama-1b', { min_stake: '0' }));
+    const { id } = await readJson(
+      await client.signed(owner, 'POST', '/v1/providers', {
+        name: 'box',
+        endpoint: 'http://127.0.0.1:7001',
+        models: ['llama-1b'],
+      }),
+    );
+    const { registry } = client.built.services.router;
+    const routed = () =>
+      candidatesFor(client.built.services.router, registry.model('llama-1b')).map((c) => c.status);
+    const listed = async () =>
+      (await readJson(await client.app.request('/v1/models'))).data.map((m: { id: string }) => m.id);
+    expect(routed()).toEqual(['active']);
+    expect(await listed()).toEqual(['llama-1b']);
+
+    const stranger = await client.register('autonomous');
+    const refused = await client.signed(stranger, 'POST', `/v1/providers/${id}/drain`);
+    expect((await readJson(refused)).error.code).toBe('NOT_PROVIDER_OWNER');
+    expect(routed()).toEqual(['active']);
+
+    const drained = await client.signed(owner, 'POST', `/v1/providers/${id}/drain`);
+    expect(await readJson(drained)).toMatchObject({ id, draining: true, status: 'inactive' });
+    expect(routed()).toEqual(['inactive']); // at once, not after the registry's cache expires
+    expect(await listed()).toEqual([]);
+
+    await client.signed(owner, 'POST', `/v1/providers/${id}/heartbeat`, { inFlight: 0, tokensPerSecond: 1 });
+    expect(await readJson(await client.app.request(`/v1/providers/${id}`))).toMatchObject({
+      draining: false,
+      status: 'active',
+    });
+    expect(routed()).toEqual(['active']);
+    expect((await client.signed(owner, 'POST', '/v1/providers/prov_missing/drain')).status).toBe(404);
+  });
+
   it('shows a heartbeat to listings and routing at once, and leaves the other providers as they were', async () => {
     const client = new IdentityClient();
     const owner = await client.register('autonomous', { capabilities: ['inference'] });

@@ -41,5 +41,6 @@ export function providerView(row: ProviderRow, served: string[]): ProviderView {
     registeredAt: row.registeredAt.toISOString(),
     lastHeartbeatAt: row.lastHeartbeatAt.toISOString(),
     banned: row.bannedAt ? { at: row.bannedAt.toISOString(), reason: row.banReason ?? '' } : null,
+    draining: row.drainingAt !== null && row.drainingAt !== undefined,
   };
 }

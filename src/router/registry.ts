@@ -200,7 +200,7 @@ export class ModelRegistry {
     await this.checkListing(did, input);
     this.deps.orm.transaction((tx) => {
       tx.update(providers)
-        .set({ ...listingColumns(input), lastHeartbeatAt: new Date(this.deps.clock.now()) })
+        .set({ ...listingColumns(input), lastHeartbeatAt: new Date(this.deps.clock.now()), drainingAt: null })
         .where(eq(providers.id, id))
         .run();
       tx.delete(providerModels).where(eq(providerModels.providerId, id)).run();
@@ -236,6 +236,7 @@ export class ModelRegistry {
         inFlight: load.inFlight,
         tokensPerSecond: Math.round(load.tokensPerSecond),
         lastHeartbeatAt: new Date(this.deps.clock.now()),
+        drainingAt: null,
       })
       .where(eq(providers.id, id))
       .run();
@@ -261,6 +262,22 @@ export class ModelRegistry {
       views: cache.views.with(at, view),
       routable: cache.routable.with(at, { view, lastHeartbeatMs }),
     };
+  }
+
+  /**
+   * The node is shutting down: routing sends it nothing new from now on (it finishes what it has),
+   * until a heartbeat or a new listing says it is back. Only the provider's own identity may say so.
+   */
+  drain(id: string, did: string): ProviderView {
+    if (this.providerRow(id).did !== did) throw routerError('NOT_PROVIDER_OWNER', { id });
+    this.deps.orm
+      .update(providers)
+      .set({ drainingAt: new Date(this.deps.clock.now()) })
+      .where(eq(providers.id, id))
+      .run();
+    const view = this.provider(id);
+    this.replaceCached(view, Date.parse(view.lastHeartbeatAt));
+    return view;
   }
 
   /** Admin: takes a provider out of every pool for good (Banned), recording why. */

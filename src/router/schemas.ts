@@ -106,6 +106,9 @@ export const providerRecordSchema = z
     registeredAt: z.iso.datetime(),
     lastHeartbeatAt: z.iso.datetime(),
     banned: z.object({ at: z.iso.datetime(), reason: z.string() }).nullable(),
+    draining: z
+      .boolean()
+      .describe('The node announced it is shutting down: no new requests until its next heartbeat'),
   })
   .meta({ id: 'ProviderRecord' });
 

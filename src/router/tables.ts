@@ -39,6 +39,8 @@ export const providers = sqliteTable(
     lastHeartbeatAt: integer('last_heartbeat_at', { mode: 'timestamp_ms' }).notNull(),
     bannedAt: integer('banned_at', { mode: 'timestamp_ms' }),
     banReason: text('ban_reason'),
+    /** Set when the node announced it is shutting down; its next heartbeat or listing clears it. */
+    drainingAt: integer('draining_at', { mode: 'timestamp_ms' }),
   },
   (table) => [index('providers_did').on(table.did)],
 );
