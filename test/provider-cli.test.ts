@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,10 +40,14 @@ describe('parley provider, as a real process', () => {
       PARLEY_ALLOW_PRIVATE_PROVIDERS: 'true',
     });
     const warning = "the bonded stake is below the model's minimum";
-    const start = async (model: string, extra: string[]) =>
+    const start = async (
+      model: string,
+      extra: string[],
+      dataDir = mkdtempSync(join(tmpdir(), 'parley-provider-')),
+    ) =>
       startProvider([
         ...['--generate', 'tiny', '--model-id', model, '--gateway', gateway.url, '--port', '0'],
-        ...['--data-dir', mkdtempSync(join(tmpdir(), 'parley-provider-')), ...extra],
+        ...['--data-dir', dataDir, ...extra],
       ]);
     try {
       const unstaked = await start('tiny-category-minimum', []);
@@ -54,13 +58,23 @@ describe('parley provider, as a real process', () => {
       });
       expect(await unstaked.stop()).toBe(0);
       // As the README runs it locally: a model published with no minimum stake.
-      const local = await start('tiny-no-minimum', ['--min-stake', '0']);
+      const localDir = mkdtempSync(join(tmpdir(), 'parley-provider-'));
+      const local = await start('tiny-no-minimum', ['--min-stake', '0'], localDir);
       expect(local.logs.some((entry) => String(entry.msg).startsWith(warning))).toBe(false);
       const record = async () => (await fetch(`${gateway.url}/v1/providers/${local.providerId}`)).json();
       expect(await record()).toMatchObject({ status: 'active', draining: false });
       // SIGTERM: the node tells the gateway before it drains, so routing sends it nothing new.
       expect(await local.stop()).toBe(0);
       expect(await record()).toMatchObject({ status: 'inactive', draining: true });
+
+      // Its saved state lost, the key kept: the node finds its identity again instead of failing
+      // with KEY_ALREADY_BOUND.
+      rmSync(join(localDir, 'provider-state.json'));
+      const again = await start('tiny-no-minimum', [], localDir);
+      const did = (logs: Array<Record<string, unknown>>) => logs.find((entry) => entry.did)?.did;
+      expect(did(local.logs)).toMatch(/^did:parley:/);
+      expect(did(again.logs)).toBe(did(local.logs));
+      expect(await again.stop()).toBe(0);
     } finally {
       await gateway.stop();
     }

@@ -116,7 +116,9 @@ export class IdentityRegistry {
         throw identityError('CHALLENGE_INVALID', { challenge: input.challenge });
       }
       const taken = tx.select().from(identityKeys).where(inArray(identityKeys.didKey, keys)).get();
-      if (taken) throw identityError('KEY_ALREADY_BOUND', { key: taken.didKey });
+      // The owner is public (its DID document lists the key); naming it lets a holder of the key that
+      // lost its own record find its identity again.
+      if (taken) throw identityError('KEY_ALREADY_BOUND', { key: taken.didKey, did: taken.identityDid });
       tx.insert(identities)
         .values({
           did,

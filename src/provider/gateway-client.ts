@@ -7,6 +7,7 @@ export class GatewayError extends Error {
     readonly status: number,
     readonly code: string | undefined,
     message: string,
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
     this.name = 'GatewayError';
@@ -35,7 +36,11 @@ export class GatewayClient {
     this.did = did;
   }
 
-  /** Registers a new autonomous identity for the key and remembers its DID. */
+  /**
+   * Registers a new autonomous identity for the key and remembers its DID. When the key already
+   * has an identity there (this node lost its saved state), that identity is the node's: signed
+   * requests prove it holds the key.
+   */
   async registerIdentity(capabilities: string[]): Promise<string> {
     const { challenge } = (await this.call('POST', '/v1/identities/challenges', undefined, false)) as {
       challenge: string;
@@ -56,7 +61,11 @@ export class GatewayClient {
         activate: true,
       },
       false,
-    )) as { did: string };
+    ).catch((error: unknown) => {
+      const owner = error instanceof GatewayError && error.code === 'KEY_ALREADY_BOUND' && error.details.did;
+      if (typeof owner === 'string') return { did: owner };
+      throw error;
+    })) as { did: string };
     this.did = identity.did;
     return identity.did;
   }
@@ -102,13 +111,14 @@ export class GatewayClient {
       });
     });
     const answer = (await response.json().catch(() => ({}))) as {
-      error?: { code?: string; message?: string };
+      error?: { code?: string; message?: string; details?: Record<string, unknown> };
     };
     if (!response.ok) {
       throw new GatewayError(
         response.status,
         answer.error?.code,
         `${method} ${path}: ${response.status} ${answer.error?.code ?? ''} ${answer.error?.message ?? ''}`.trim(),
+        answer.error?.details,
       );
     }
     return answer;
