@@ -67,13 +67,14 @@ describe('parley provider, as a real process', () => {
       expect(await local.stop()).toBe(0);
       expect(await record()).toMatchObject({ status: 'inactive', draining: true });
 
-      // Its saved state lost, the key kept: the node finds its identity again instead of failing
-      // with KEY_ALREADY_BOUND.
+      // Its saved state lost, the key kept: the node finds its identity and its provider record again
+      // instead of failing with KEY_ALREADY_BOUND.
       rmSync(join(localDir, 'provider-state.json'));
       const again = await start('tiny-no-minimum', [], localDir);
       const did = (logs: Array<Record<string, unknown>>) => logs.find((entry) => entry.did)?.did;
       expect(did(local.logs)).toMatch(/^did:parley:/);
       expect(did(again.logs)).toBe(did(local.logs));
+      expect(again.providerId).toBe(local.providerId); // and its record, stake and history
       expect(await again.stop()).toBe(0);
     } finally {
       await gateway.stop();

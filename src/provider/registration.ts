@@ -38,6 +38,7 @@ type State = z.infer<typeof stateSchema>;
 interface ProviderRecord {
   id: string;
   did: string;
+  models: string[];
 }
 
 interface PublishedModel {
@@ -98,13 +99,15 @@ export class Registrar {
       tee: listing.tee ?? null,
       capacity: listing.capacity,
     };
-    const existing = this.state.providerId
-      ? await gateway.get<ProviderRecord>(`/v1/providers/${this.state.providerId}`).catch(() => undefined)
-      : undefined;
-    if (existing && existing.did === this.state.did) {
+    const existing = await this.ownRecord();
+    if (existing) {
       // Ours: bring the listing up to date (a new port after a restart, another capacity), keeping
       // the record, its stake and its history.
       await gateway.put(`/v1/providers/${existing.id}`, record);
+      if (this.state.providerId !== existing.id) {
+        this.state.providerId = existing.id;
+        this.save();
+      }
     } else {
       const created = await gateway.post<ProviderRecord>('/v1/providers', record);
       this.state.providerId = created.id;
@@ -115,6 +118,22 @@ export class Registrar {
     const minimum = BigInt(published.min_stake);
     this.stakeShortfall = bonded < minimum ? { bonded, minimum } : undefined;
     return providerId;
+  }
+
+  /**
+   * This node's provider record at the gateway: the saved one, or (the saved state lost) the one its
+   * identity registered for this model, so its stake and history are not left behind.
+   */
+  private async ownRecord(): Promise<ProviderRecord | undefined> {
+    const { gateway, state } = this;
+    if (state.providerId) {
+      const saved = await gateway
+        .get<ProviderRecord>(`/v1/providers/${state.providerId}`)
+        .catch(() => undefined);
+      return saved?.did === state.did ? saved : undefined;
+    }
+    const { data } = await gateway.get<{ data: ProviderRecord[] }>('/v1/providers');
+    return data.find((record) => record.did === state.did && record.models.includes(this.listing.model.id));
   }
 
   /** Tells the gateway this node is shutting down, so it routes nothing new here. */
