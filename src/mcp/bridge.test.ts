@@ -1,3 +1,5 @@
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -66,8 +68,24 @@ describe('the stdio bridge', () => {
     });
     await bridge.start();
     const client = new Client({ name: 'local', version: '1.0.0' });
-    await expect(client.connect(local)).rejects.toThrow(/Parley gateway: .*API_KEY_INVALID/);
+    await expect(client.connect(local)).rejects.toThrow(/Parley gateway at .*\/mcp: .*API_KEY_INVALID/);
     expect(logs).toEqual([expect.stringContaining('API_KEY_INVALID')]);
+    await bridge.close();
+  });
+
+  it('says which gateway it cannot reach and why, not just "fetch failed"', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const [local, remoteEnd] = InMemoryTransport.createLinkedPair();
+    const logs: string[] = [];
+    const url = endpointOf(`http://127.0.0.1:${port}`);
+    const bridge = new McpBridge(remoteEnd, { url, log: (line) => logs.push(line) });
+    await bridge.start();
+    const client = new Client({ name: 'local', version: '1.0.0' });
+    await expect(client.connect(local)).rejects.toThrow(`Parley gateway at ${url}: ECONNREFUSED`);
+    expect(logs).toContain(`gateway ${url}: ECONNREFUSED`);
     await bridge.close();
   });
 

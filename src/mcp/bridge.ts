@@ -11,6 +11,7 @@ import {
   type JSONRPCRequest,
   type RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
+import { fetchFailure } from '../shared/index.ts';
 
 export interface BridgeOptions {
   /** The gateway's MCP endpoint, e.g. http://127.0.0.1:8080/mcp. */
@@ -71,7 +72,7 @@ export class McpBridge {
       : {};
     const remote = new StreamableHTTPClientTransport(this.options.url, { requestInit: { headers } });
     remote.onmessage = (message) => void this.deliver(message);
-    remote.onerror = (error) => this.options.log(`gateway: ${error.message}`);
+    remote.onerror = (error) => this.options.log(`gateway ${this.options.url}: ${fetchFailure(error)}`);
     return remote;
   }
 
@@ -130,10 +131,10 @@ export class McpBridge {
    * waiting (the HTTP transport has logged the failure through onerror already).
    */
   private fail(message: JSONRPCMessage, error: unknown): void {
-    const reason = error instanceof Error ? error.message : String(error);
     if (!isJSONRPCRequest(message)) return;
+    const reason = `Parley gateway at ${this.options.url}: ${fetchFailure(error)}`;
     void this.local
-      .send({ jsonrpc: '2.0', id: message.id, error: { code: -32000, message: `Parley gateway: ${reason}` } })
+      .send({ jsonrpc: '2.0', id: message.id, error: { code: -32000, message: reason } })
       .catch(() => {});
   }
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { signedRequestHeaders, signRegistration } from '../identity/index.ts';
+import { fetchFailure } from '../shared/index.ts';
 
 /** A gateway's answer that was not 2xx, with Parley's error code when it sent one. */
 export class GatewayError extends Error {
@@ -103,12 +104,10 @@ export class GatewayClient {
       headers,
       ...(text !== undefined ? { body: text } : {}),
     }).catch((error: Error) => {
-      // fetch says only "fetch failed"; the reason (refused, unknown host, reset) is in its cause.
-      const cause = error.cause as { code?: string; message?: string } | undefined;
-      const reason = cause?.code ?? cause?.message ?? error.message;
-      throw new Error(`cannot reach the gateway at ${this.baseUrl} (${method} ${path}): ${reason}`, {
-        cause: error,
-      });
+      throw new Error(
+        `cannot reach the gateway at ${this.baseUrl} (${method} ${path}): ${fetchFailure(error)}`,
+        { cause: error },
+      );
     });
     const answer = (await response.json().catch(() => ({}))) as {
       error?: { code?: string; message?: string; details?: Record<string, unknown> };

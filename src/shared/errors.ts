@@ -72,6 +72,18 @@ export function defineErrors<Table extends Record<string, ErrorSpec>>(table: Tab
 }
 
 /**
+ * Why a request failed, as its cause tells it (ECONNREFUSED, ENOTFOUND, ECONNRESET…): fetch itself
+ * says only "fetch failed". Other errors keep their message.
+ */
+export function fetchFailure(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
+  if (typeof cause?.code === 'string') return cause.code;
+  if (typeof cause?.message === 'string') return cause.message;
+  return error.message;
+}
+
+/**
  * A failed schema check as error details (every issue with its path) and a message naming the first
  * issue, since most clients show only the message.
  */

@@ -8,6 +8,7 @@ export {
   type ErrorDetails,
   type ErrorSpec,
   errorBodySchema,
+  fetchFailure,
   schemaFailure,
 } from './errors.ts';
 export { atomicAmountSchema, formatUnits, parseUnits, positiveAmountSchema } from './money.ts';
