@@ -5,6 +5,7 @@ import type { IdentityRegistry } from '../identity/index.ts';
 import { type Clock, parseUnits, type Rng, randomId } from '../shared/index.ts';
 import { checkProviderEndpoint } from './endpoint-policy.ts';
 import { routerError } from './errors.ts';
+import { type ModelRow, modelView, type ProviderRow, providerView } from './registry-views.ts';
 import type {
   ModelView,
   ProviderView,
@@ -12,6 +13,7 @@ import type {
   registerProviderSchema,
   TeeModelPolicy,
 } from './schemas.ts';
+import { models, providerModels, providers } from './tables.ts';
 
 type ProviderListing = z.output<typeof registerProviderSchema>;
 
@@ -24,9 +26,6 @@ const listingColumns = (input: ProviderListing) => ({
   teePlatform: input.tee,
   capacity: input.capacity,
 });
-
-import { type ModelRow, modelView, type ProviderRow, providerView } from './registry-views.ts';
-import { models, providerModels, providers } from './tables.ts';
 
 /** Minimum stake per model category, in whole TNZO (the defaults). */
 export const minimumStakeTnzo = {
