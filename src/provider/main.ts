@@ -38,6 +38,7 @@ Options:
   --threads N              CPU threads (default: node-llama-cpp's choice)
   --backend B              node-llama-cpp (default, in process) or llama-server (a supervised process)
   --llama-server-bin PATH  the llama-server binary for --backend llama-server
+                           (npm run build:llama-server builds one for this CPU)
   --tee-platform P         attest in a TEE: sev-snp, tdx, nitro or nvidia (needs --tee-evidence-command),
                            or sim: DEVELOPMENT ONLY, forgeable, for gateways run with PARLEY_TEE_SIM=true
   --tee-evidence-command C shell command printing evidence (base64 or raw) over $PARLEY_TEE_REPORT_DATA
@@ -106,6 +107,12 @@ export async function runProvider(args: string[]): Promise<number> {
             ...common,
             binary: values['llama-server-bin'] as string,
             gpu: values.gpu !== 'cpu',
+            onEvent: (event) =>
+              logger[event.type === 'ready' || event.type === 'restarting' ? 'info' : 'warn'](
+                event,
+                `llama-server ${event.type}`,
+              ),
+            onLog: (line) => logger.debug({ line }, 'llama-server'),
           })
         : await createLlamaEngine({
             ...common,
@@ -189,7 +196,7 @@ function checkOptions(values: Values): string | undefined {
   if (values.backend !== 'node-llama-cpp' && values.backend !== 'llama-server')
     return '--backend takes node-llama-cpp or llama-server';
   if (values.backend === 'llama-server' && !values['llama-server-bin'])
-    return '--backend llama-server needs --llama-server-bin PATH';
+    return '--backend llama-server needs --llama-server-bin PATH (on a CPU machine: npm run build:llama-server)';
   if (values['llama-server-bin'] && !existsSync(values['llama-server-bin']))
     return `no llama-server binary at ${values['llama-server-bin']}`;
   const tee = values['tee-platform'];

@@ -202,5 +202,6 @@ export const healthSchema = z
       queued: z.number().int(),
     }),
     z.object({ status: z.literal('draining') }),
+    z.object({ status: z.literal('unavailable'), reason: z.string() }),
   ])
   .meta({ id: 'ProviderHealth' });

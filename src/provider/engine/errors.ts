@@ -17,6 +17,11 @@ export const engineErrors = {
     rpcCode: -32002,
     message: 'The provider is shutting down and takes no new requests.',
   },
+  ENGINE_UNAVAILABLE: {
+    status: 503,
+    rpcCode: -32005,
+    message: 'The model server is restarting after a failure; retry in a moment or use another provider.',
+  },
   PROMPT_TOO_LONG: {
     status: 400,
     rpcCode: -32602,

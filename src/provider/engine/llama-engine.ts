@@ -131,6 +131,7 @@ export async function createLlamaEngine(options: LlamaEngineOptions): Promise<In
         gpu,
         backend: llama.gpu === false ? 'cpu' : llama.gpu,
         draining: closing !== null,
+        ready: closing === null,
       };
     },
 

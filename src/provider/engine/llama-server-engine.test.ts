@@ -1,8 +1,12 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getLlama, type Llama } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { until } from '../../../test/support/until.ts';
+import { ManualClock } from '../../shared/index.ts';
+import { providerApp } from '../api/http.ts';
 import { randomModelPresets, writeRandomModel } from '../gguf/index.ts';
 import { createLlamaEngine } from './llama-engine.ts';
 import { createLlamaServerEngine } from './llama-server-engine.ts';
@@ -11,10 +15,11 @@ import type { GeneratedToken, GenerationRequest, InferenceEngine } from './types
 /**
  * The llama-server backend against the in-process one on the same generated model. It needs a
  * `llama-server` binary built from the llama.cpp source node-llama-cpp ships (about 15 minutes on
- * two cores, so CI does not build it): point PARLEY_LLAMA_SERVER_BIN at one to run these.
+ * two cores; CI builds it with scripts/build-llama-server.sh): PARLEY_LLAMA_SERVER_BIN points at it.
  */
 const binary = process.env.PARLEY_LLAMA_SERVER_BIN;
-const available = binary !== undefined && existsSync(binary);
+// Set but wrong (a failed build) fails these tests rather than skipping them.
+const available = Boolean(binary);
 
 const directory = mkdtempSync(join(tmpdir(), 'parley-llama-server-'));
 const modelPath = join(directory, 'tiny.gguf');
@@ -89,4 +94,28 @@ describe.skipIf(!available)('createLlamaServerEngine (PARLEY_LLAMA_SERVER_BIN)',
     expect(cancelled.finishReason).toBe('cancelled');
     expect(server.stats()).toMatchObject({ inFlight: 0, queued: 0 });
   });
+
+  it('fails the stream of a server that dies, answers 503 while it restarts, then serves again', async () => {
+    const app = providerApp({ engine: server, clock: new ManualClock(Date.UTC(2026, 0, 1)) });
+    const [pid] = execFileSync('pgrep', ['-P', String(process.pid), '-f', 'llama-server'], {
+      encoding: 'utf8',
+    })
+      .trim()
+      .split('\n')
+      .map(Number);
+    const before = await run(server, {});
+    let seen = 0;
+    const dying = server.generate({ prompt, maxTokens: 400, temperature: 0 }, () => {
+      if (++seen === 3) process.kill(pid as number, 'SIGKILL');
+    });
+    await expect(dying).rejects.toMatchObject({ code: 'GENERATION_FAILED' });
+    await until(() => !server.stats().ready);
+    const health = await app.request('/healthz');
+    expect(health.status).toBe(503);
+    expect(await health.json()).toMatchObject({ status: 'unavailable' });
+    expect(server.stats()).toMatchObject({ inFlight: 0, ready: false });
+    await until(() => server.stats().ready);
+    expect((await app.request('/healthz')).status).toBe(200);
+    expect((await run(server, {})).text).toBe(before.text);
+  }, 60_000);
 });

@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import { createParser } from 'eventsource-parser';
+import { AppError, fetchFailure } from '../../shared/index.ts';
 import { httpSend, readAll } from '../../shared/upstream.ts';
 import { readGgufHeader } from '../gguf/index.ts';
 import { engineError } from './errors.ts';
-import { LlamaServerProcess } from './llama-server-process.ts';
+import { LlamaServerProcess, type SupervisorEvent } from './llama-server-process.ts';
 import { SequencePool } from './sequence-pool.ts';
 import type {
   EngineStats,
@@ -30,6 +31,11 @@ export interface LlamaServerEngineOptions {
   gpu?: boolean;
   threads?: number;
   startTimeoutMs?: number;
+  /** Health checks of the running server: interval and failures in a row before a restart. */
+  healthIntervalMs?: number;
+  healthFailures?: number;
+  restartDelayMs?: number;
+  onEvent?: (event: SupervisorEvent) => void;
   onLog?: (line: string) => void;
 }
 
@@ -72,12 +78,17 @@ export async function createLlamaServerEngine(options: LlamaServerEngineOptions)
     gpuLayers: options.gpu ? 999 : 0,
     ...(options.threads ? { threads: options.threads } : {}),
     startTimeoutMs: options.startTimeoutMs ?? 120_000,
-    ...(options.onLog ? { onLog: options.onLog } : {}),
+    healthIntervalMs: options.healthIntervalMs,
+    healthFailures: options.healthFailures,
+    restartDelayMs: options.restartDelayMs,
+    onEvent: options.onEvent,
+    onLog: options.onLog,
   });
   await server.start();
+  const queueTimeoutMs = options.queueTimeoutMs ?? 30_000;
   const slots = new SequencePool(
     Array.from({ length: capacity }, (_, slot) => slot),
-    { queueLimit: options.queueLimit ?? 4 * capacity, queueTimeoutMs: options.queueTimeoutMs ?? 30_000 },
+    { queueLimit: options.queueLimit ?? 4 * capacity, queueTimeoutMs },
   );
   const running = new Set<Promise<unknown>>();
   let tokensPerSecond = 0;
@@ -110,6 +121,8 @@ export async function createLlamaServerEngine(options: LlamaServerEngineOptions)
         cache_prompt: true,
         stream: true,
       }),
+    }).catch((error: Error) => {
+      throw engineError('ENGINE_UNAVAILABLE', { reason: `llama-server: ${fetchFailure(error)}` });
     });
     if (response.status !== 200) {
       const text = (await readAll(response.body)).toString('utf8');
@@ -159,7 +172,8 @@ export async function createLlamaServerEngine(options: LlamaServerEngineOptions)
         parser.feed(decoder.decode(part, { stream: true }));
     } catch (error) {
       response.body.cancel();
-      throw error;
+      if (error instanceof AppError) throw error;
+      throw engineError('GENERATION_FAILED', { reason: `llama-server: ${(error as Error).message}` });
     }
     if (completionTokens > 1) {
       const speed = ((completionTokens - 1) * 1000) / (performance.now() - firstAt);
@@ -192,6 +206,7 @@ export async function createLlamaServerEngine(options: LlamaServerEngineOptions)
         gpu: null,
         backend: 'llama-server',
         draining: closing !== null,
+        ready: closing === null && server.isHealthy,
       };
     },
     async generate(request, onToken) {
@@ -200,7 +215,7 @@ export async function createLlamaServerEngine(options: LlamaServerEngineOptions)
       if (slot === null) return { finishReason: 'cancelled', promptTokens: 0, completionTokens: 0 };
       const work = (async () => {
         try {
-          await server.whenReady();
+          await server.whenReady(queueTimeoutMs, request.signal);
           return await generate(request, onToken);
         } catch (error) {
           if (request.signal?.aborted)
@@ -222,7 +237,7 @@ export async function createLlamaServerEngine(options: LlamaServerEngineOptions)
         slots.close();
         await Promise.race([
           Promise.allSettled([...running]),
-          new Promise((done) => setTimeout(done, timeoutMs)),
+          new Promise((done) => setTimeout(done, timeoutMs).unref()),
         ]);
         await server.stop();
       })();
@@ -236,6 +251,8 @@ async function post(base: string, path: string, body: unknown): Promise<unknown>
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
+  }).catch((error: Error) => {
+    throw engineError('ENGINE_UNAVAILABLE', { reason: `llama-server: ${fetchFailure(error)}` });
   });
   if (!response.ok)
     throw engineError('GENERATION_FAILED', { path, status: response.status, reason: await response.text() });

@@ -14,33 +14,84 @@ export interface LlamaServerProcessOptions {
   gpuLayers: number;
   threads?: number;
   startTimeoutMs: number;
-  /** Told about each exit the supervisor restarts from, and every line the server writes to stderr. */
-  onExit?: (code: number | null) => void;
+  /** How often a running server's `/health` is asked (default 5 s)… */
+  healthIntervalMs?: number;
+  /** …and after how many failed answers in a row it is killed and restarted (default 3). */
+  healthFailures?: number;
+  /** Delay before the first restart; it doubles after each start that fails, up to 30 s (default 1 s). */
+  restartDelayMs?: number;
+  /** Told what the supervisor does (exits, health failures, restarts), and every line the server writes to stderr. */
+  onEvent?: (event: SupervisorEvent) => void;
   onLog?: (line: string) => void;
 }
 
+export type SupervisorEvent =
+  | { type: 'ready'; pid: number; url: string }
+  | { type: 'exited'; code: number | null; signal: string | null }
+  | { type: 'unhealthy'; failures: number }
+  | { type: 'restarting'; attempt: number; delayMs: number }
+  | { type: 'start-failed'; reason: string };
+
+const maxRestartDelayMs = 30_000;
+
 /**
  * A `llama-server` process the provider starts, health-checks and supervises: it listens on a free
- * loopback port, counts as ready once `/health` answers 200, and is restarted (with backoff) when it
- * dies unexpectedly, until `stop` is called.
+ * loopback port and counts as ready once `/health` answers 200. While it runs, `/health` is asked
+ * every few seconds; a server that dies, or stops answering (hung), is killed and started again,
+ * with a backoff that doubles while starts keep failing, until `stop` is called.
  */
 export class LlamaServerProcess {
   url = '';
   private child: ChildProcess | undefined;
   private stopping = false;
+  private healthy = false;
   private ready: Promise<void> | undefined;
+  private watcher: NodeJS.Timeout | undefined;
+  private restarts = 0;
 
   constructor(private readonly options: LlamaServerProcessOptions) {}
 
-  /** Starts the server and resolves once it is healthy. */
+  /** Starts the server and resolves once it is healthy; rejects (and leaves nothing running) if it cannot. */
   start(): Promise<void> {
     this.ready = this.launch();
     return this.ready;
   }
 
-  /** Resolves when the server is (again) healthy; rejects while it cannot be started. */
-  whenReady(): Promise<void> {
-    return this.ready ?? Promise.reject(engineError('ENGINE_CLOSED'));
+  /** True while the server runs and answers its health checks. */
+  get isHealthy(): boolean {
+    return this.healthy;
+  }
+
+  /**
+   * Resolves at once while healthy, or when a restart in progress succeeds within `timeoutMs`;
+   * otherwise rejects with ENGINE_UNAVAILABLE (or ENGINE_CLOSED once stopped).
+   */
+  whenReady(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    if (this.stopping || !this.ready) return Promise.reject(engineError('ENGINE_CLOSED'));
+    if (this.healthy) return Promise.resolve();
+    const unavailable = (reason: string) => engineError('ENGINE_UNAVAILABLE', { reason });
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(unavailable(`not restarted within ${timeoutMs} ms`)), timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', aborted);
+      };
+      const aborted = () => {
+        done();
+        reject(unavailable('request cancelled while waiting'));
+      };
+      signal?.addEventListener('abort', aborted, { once: true });
+      this.ready?.then(
+        () => {
+          done();
+          resolve();
+        },
+        (error: unknown) => {
+          done();
+          reject(unavailable(error instanceof Error ? error.message : String(error)));
+        },
+      );
+    });
   }
 
   get pid(): number | undefined {
@@ -49,13 +100,10 @@ export class LlamaServerProcess {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.healthy = false;
+    clearInterval(this.watcher);
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
-    const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(killer);
+    if (child) await terminate(child, 'SIGTERM');
   }
 
   private async launch(): Promise<void> {
@@ -92,31 +140,99 @@ export class LlamaServerProcess {
       );
     });
     failed.catch(() => {});
-    await Promise.race([this.waitHealthy(), failed]);
-    child.once('exit', (code) => {
+    try {
+      await Promise.race([this.waitHealthy(child), failed]);
+    } catch (error) {
+      await terminate(child, 'SIGKILL');
+      throw error;
+    }
+    if (this.stopping) return terminate(child, 'SIGTERM');
+    this.healthy = true;
+    this.restarts = 0;
+    options.onEvent?.({ type: 'ready', pid: child.pid as number, url: this.url });
+    child.once('exit', (code, signal) => {
+      this.healthy = false;
+      clearInterval(this.watcher);
       if (this.stopping) return;
-      options.onExit?.(code);
-      this.ready = sleep(1000).then(() => this.launch());
-      this.ready.catch(() => {});
+      options.onEvent?.({ type: 'exited', code, signal });
+      this.restart();
+    });
+    this.watch(child);
+  }
+
+  /** Asks `/health` every interval; too many failures in a row kill the process (its exit restarts it). */
+  private watch(child: ChildProcess): void {
+    const interval = this.options.healthIntervalMs ?? 5000;
+    const limit = this.options.healthFailures ?? 3;
+    let failures = 0;
+    let asking = false;
+    this.watcher = setInterval(async () => {
+      if (asking) return;
+      asking = true;
+      const ok = await this.healthAnswer(Math.min(interval, 3000));
+      asking = false;
+      if (child !== this.child || this.stopping) return;
+      failures = ok ? 0 : failures + 1;
+      if (failures < limit) return;
+      clearInterval(this.watcher);
+      this.healthy = false;
+      this.options.onEvent?.({ type: 'unhealthy', failures });
+      // Waiters wait for the restart that the exit starts (the exit handler sets `ready` first).
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      this.ready = exited.then(() => this.ready);
+      child.kill('SIGKILL');
+    }, interval);
+    this.watcher.unref();
+  }
+
+  private restart(): void {
+    const attempt = ++this.restarts;
+    const delayMs = Math.min(maxRestartDelayMs, (this.options.restartDelayMs ?? 1000) * 2 ** (attempt - 1));
+    this.options.onEvent?.({ type: 'restarting', attempt, delayMs });
+    this.ready = sleep(delayMs).then(() => {
+      if (this.stopping) throw engineError('ENGINE_CLOSED');
+      return this.launch();
+    });
+    this.ready.catch((error: unknown) => {
+      if (this.stopping) return;
+      this.options.onEvent?.({
+        type: 'start-failed',
+        reason: error instanceof Error ? error.message : String(error),
+      });
+      this.restart();
     });
   }
 
-  private async waitHealthy(): Promise<void> {
+  private async waitHealthy(child: ChildProcess): Promise<void> {
     const deadline = Date.now() + this.options.startTimeoutMs;
-    while (Date.now() < deadline) {
-      try {
-        const response = await fetch(`${this.url}/health`, { signal: AbortSignal.timeout(1000) });
-        await response.body?.cancel();
-        if (response.ok) return;
-      } catch {
-        // not listening yet
-      }
+    while (Date.now() < deadline && child.exitCode === null && child.signalCode === null) {
+      if (await this.healthAnswer(1000)) return;
       await sleep(100);
     }
     throw engineError('MODEL_LOAD_FAILED', {
       reason: `llama-server was not healthy within ${this.options.startTimeoutMs} ms`,
     });
   }
+
+  private async healthAnswer(timeoutMs: number): Promise<boolean> {
+    try {
+      const response = await fetch(`${this.url}/health`, { signal: AbortSignal.timeout(timeoutMs) });
+      await response.body?.cancel();
+      return response.ok;
+    } catch {
+      return false; // not listening (yet), or no answer in time
+    }
+  }
+}
+
+/** Signals the process and waits for it to exit (SIGKILL after 5 s). */
+async function terminate(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill(signal);
+  const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(killer);
 }
 
 function freePort(): Promise<number> {

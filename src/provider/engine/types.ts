@@ -77,6 +77,8 @@ export interface EngineStats {
   backend: string;
   /** True once `close` has started: no new work is taken. */
   draining: boolean;
+  /** False while the backend cannot take work (a llama-server restarting after a crash or a hang). */
+  ready: boolean;
 }
 
 export interface InferenceEngine {
