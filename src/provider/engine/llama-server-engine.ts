@@ -6,7 +6,7 @@ import { AppError, fetchFailure } from '../../shared/index.ts';
 import { httpSend, readAll } from '../../shared/upstream.ts';
 import { readGgufHeader } from '../gguf/index.ts';
 import { engineError } from './errors.ts';
-import { LlamaServerProcess, type SupervisorEvent } from './llama-server-process.ts';
+import { LlamaServerProcess, listDevices, type SupervisorEvent } from './llama-server-process.ts';
 import { SequencePool } from './sequence-pool.ts';
 import type {
   EngineStats,
@@ -69,7 +69,10 @@ export async function createLlamaServerEngine(options: LlamaServerEngineOptions)
   const architecture = String(header.metadata['general.architecture']?.value ?? 'llama');
   const trainContext = Number(header.metadata[`${architecture}.context_length`]?.value ?? 2048);
   const contextSize = options.contextSize ?? Math.min(trainContext, 2048);
-  const [sha256] = await Promise.all([options.sha256 ?? fileSha256(options.modelPath)]);
+  const [sha256, devices] = await Promise.all([
+    options.sha256 ?? fileSha256(options.modelPath),
+    options.gpu ? listDevices(options.binary) : [],
+  ]);
   const server = new LlamaServerProcess({
     binary: options.binary,
     modelPath: options.modelPath,
@@ -203,7 +206,7 @@ export async function createLlamaServerEngine(options: LlamaServerEngineOptions)
         inFlight: slots.inUse,
         queued: slots.queued,
         tokensPerSecond,
-        gpu: null,
+        gpu: devices.length > 0 ? devices : null,
         backend: 'llama-server',
         draining: closing !== null,
         ready: closing === null && server.isHealthy,

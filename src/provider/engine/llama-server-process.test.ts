@@ -7,6 +7,8 @@ import { randomModelPresets, writeRandomModel } from '../gguf/index.ts';
 import {
   LlamaServerProcess,
   type LlamaServerProcessOptions,
+  listDevices,
+  parseDeviceList,
   type SupervisorEvent,
 } from './llama-server-process.ts';
 
@@ -83,6 +85,27 @@ describe('LlamaServerProcess: failed starts', () => {
       code: 'MODEL_LOAD_FAILED',
       details: { reason: expect.stringContaining('ENOENT') },
     });
+  });
+});
+
+describe('listDevices', () => {
+  it("reads the GPUs and their memory from llama-server's --list-devices", async () => {
+    const cuda = [
+      'Available devices:',
+      '  CUDA0: NVIDIA H100 80GB HBM3 (81079 MiB, 80562 MiB free)',
+      '  Vulkan1: AMD Radeon RX 7900 XTX (RADV NAVI31) (24560 MiB, 24000 MiB free)',
+      '',
+    ].join('\n');
+    expect(parseDeviceList(cuda)).toEqual([
+      { name: 'NVIDIA H100 80GB HBM3', vramBytes: 81079 * 2 ** 20 },
+      { name: 'AMD Radeon RX 7900 XTX (RADV NAVI31)', vramBytes: 24560 * 2 ** 20 },
+    ]);
+    expect(parseDeviceList('Available devices:\n  (none)\n')).toEqual([]);
+    await expect(listDevices(join(directory, 'missing-llama-server'))).rejects.toMatchObject({
+      code: 'MODEL_LOAD_FAILED',
+    });
+    // A CPU build (as CI's) has none.
+    if (available) expect(await listDevices(binary as string)).toEqual([]);
   });
 });
 

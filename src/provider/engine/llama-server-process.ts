@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { engineError } from './errors.ts';
@@ -233,6 +233,27 @@ async function terminate(child: ChildProcess, signal: NodeJS.Signals): Promise<v
   const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
   await exited;
   clearTimeout(killer);
+}
+
+/**
+ * The GPUs a llama-server binary can use, from its `--list-devices` (one `  NAME: DESCRIPTION (TOTAL
+ * MiB, FREE MiB free)` line per non-CPU device, or `(none)`), as the provider reports them.
+ */
+export function listDevices(binary: string): Promise<Array<{ name: string; vramBytes: number }>> {
+  return new Promise((resolve, reject) => {
+    execFile(binary, ['--list-devices'], { timeout: 60_000 }, (error, stdout) => {
+      if (error)
+        reject(engineError('MODEL_LOAD_FAILED', { reason: `${binary} --list-devices: ${error.message}` }));
+      else resolve(parseDeviceList(stdout));
+    });
+  });
+}
+
+export function parseDeviceList(output: string): Array<{ name: string; vramBytes: number }> {
+  return [...output.matchAll(/^\s+[^:\s]+: (.+) \((\d+) MiB, \d+ MiB free\)$/gm)].map((match) => ({
+    name: match[1] as string,
+    vramBytes: Number(match[2]) * 2 ** 20,
+  }));
 }
 
 function freePort(): Promise<number> {
