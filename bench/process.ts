@@ -1,8 +1,23 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 export interface Server {
   url: string;
+  pid: number;
   stop(): Promise<void>;
+}
+
+/**
+ * CPU time (user + system) a process has used so far, in microseconds, from Linux's /proc (clock
+ * ticks of 10 ms); undefined where there is no /proc.
+ */
+export function cpuMicros(pid: number): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Starts a server process and resolves once it prints a line containing its URL. */
@@ -27,6 +42,7 @@ export function startProcess(
           found = true;
           resolve({
             url,
+            pid: child.pid as number,
             stop: () =>
               new Promise((done) => {
                 if (child.exitCode !== null || child.signalCode !== null) return done();

@@ -33,6 +33,11 @@ export interface StreamsRow {
   providerTokPerS: number;
   /** (c) the gateway's `/v1/completions` in front of that provider, paid with a voucher per request. */
   gatewayPaidTokPerS: number;
+  /**
+   * CPU time per token of Parley's processes on paths (b) and (c), in µs: where a path stops scaling
+   * with a core of one process near 1,000,000 µs per second, Parley is what caps it.
+   */
+  cpuMicrosPerToken: { provider: Record<string, number | null>; gatewayPaid: Record<string, number | null> };
 }
 
 /**
@@ -172,7 +177,7 @@ async function measureBackend(
       const provider = `${stack.providerUrl}/v1/completions`;
       const gateway = `${stack.gatewayUrl}/v1/completions`;
       for (const streams of settings.streams) {
-        const measured = await compareTokensPerSecond(
+        const { tokPerS, cpuMicrosPerToken } = await compareTokensPerSecond(
           {
             direct: () => direct.generate(tokens),
             provider: () => streamCompletion(provider, model.preset, tokens),
@@ -181,12 +186,17 @@ async function measureBackend(
           },
           streams,
           settings.minSeconds,
+          { provider: () => ({ provider: stack.cpu().provider }), gatewayPaid: stack.cpu },
         );
         rows.push({
           streams,
-          directTokPerS: measured.direct,
-          providerTokPerS: measured.provider,
-          gatewayPaidTokPerS: measured.gatewayPaid,
+          directTokPerS: tokPerS.direct,
+          providerTokPerS: tokPerS.provider,
+          gatewayPaidTokPerS: tokPerS.gatewayPaid,
+          cpuMicrosPerToken: {
+            provider: cpuMicrosPerToken.provider ?? {},
+            gatewayPaid: cpuMicrosPerToken.gatewayPaid ?? {},
+          },
         });
       }
       return {

@@ -5,35 +5,69 @@ export const prompt = 'Once upon a time';
 /** One generation on `stream`; resolves to the completion tokens it produced. */
 export type Generate = (stream: number) => Promise<number>;
 
+/** Cumulative CPU microseconds of each process a path runs through (name → µs). */
+export type CpuReading = () => Record<string, number | undefined>;
+
+export interface Comparison<Path extends string> {
+  tokPerS: Record<Path, number>;
+  /** CPU each process of a path spent per token it produced (µs), where a reading was given. */
+  cpuMicrosPerToken: Partial<Record<Path, Record<string, number | null>>>;
+}
+
 /**
  * Aggregate completion tokens per second of each path with `streams` generations at once. After one
  * untimed generation each, the paths take turns, one batch at a time, until every path has run for
- * `minSeconds`: drift on the machine then hits all of them alike.
+ * `minSeconds`: drift on the machine then hits all of them alike. With `cpu`, the CPU time of each
+ * path's processes during its own batches is reported per token (what a saturated core would cap).
  */
 export async function compareTokensPerSecond<Path extends string>(
   paths: Record<Path, Generate>,
   streams: number,
   minSeconds: number,
-): Promise<Record<Path, number>> {
-  const runs = Object.entries<Generate>(paths).map(([path, generate]) => ({
+  cpu: Partial<Record<Path, CpuReading>> = {},
+): Promise<Comparison<Path>> {
+  const runs = (Object.entries(paths) as Array<[Path, Generate]>).map(([path, generate]) => ({
     path,
     generate,
+    read: cpu[path],
+    spent: {} as Record<string, number | null>,
     tokens: 0,
     seconds: 0,
   }));
   for (const run of runs) await run.generate(0);
   while (runs.some((run) => run.seconds < minSeconds)) {
     for (const run of runs) {
+      const before = run.read?.();
       const started = performance.now();
       const counts = await Promise.all(Array.from({ length: streams }, (_, stream) => run.generate(stream)));
       run.seconds += (performance.now() - started) / 1000;
       run.tokens += counts.reduce((sum, count) => sum + count, 0);
+      const after = run.read?.();
+      for (const [name, micros] of Object.entries(after ?? {})) {
+        const start = before?.[name];
+        const spent = run.spent[name];
+        run.spent[name] =
+          micros === undefined || start === undefined || spent === null
+            ? null
+            : (spent ?? 0) + micros - start;
+      }
     }
   }
-  return Object.fromEntries(runs.map((run) => [run.path, Math.round(run.tokens / run.seconds)])) as Record<
-    Path,
-    number
-  >;
+  const perToken = (run: (typeof runs)[number]) =>
+    Object.fromEntries(
+      Object.entries(run.spent).map(([name, micros]) => [
+        name,
+        micros === null ? null : Math.round(micros / run.tokens),
+      ]),
+    );
+  return {
+    tokPerS: Object.fromEntries(
+      runs.map((run) => [run.path, Math.round(run.tokens / run.seconds)]),
+    ) as Record<Path, number>,
+    cpuMicrosPerToken: Object.fromEntries(
+      runs.filter((run) => run.read).map((run) => [run.path, perToken(run)]),
+    ) as Comparison<Path>['cpuMicrosPerToken'],
+  };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Server, startProcess } from '../process.ts';
+import { cpuMicros, type Server, startProcess } from '../process.ts';
 import { type Payer, payer } from './payer.ts';
 import type { Backend } from './settings.ts';
 
@@ -21,6 +21,8 @@ export interface StackOptions {
 export interface PaidStack {
   providerUrl: string;
   gatewayUrl: string;
+  /** CPU time so far of the gateway and provider processes (µs). */
+  cpu(): { gateway: number | undefined; provider: number | undefined };
   payer: Payer;
   stop(): Promise<void>;
 }
@@ -63,6 +65,7 @@ export async function startPaidStack(options: StackOptions): Promise<PaidStack> 
     return {
       providerUrl: provider.url,
       gatewayUrl: gateway.url,
+      cpu: () => ({ gateway: cpuMicros(gateway.pid), provider: cpuMicros(provider.pid) }),
       payer: await payer(gateway.url, join(providerDir, 'agent.json'), options.capacity),
       stop: async () => {
         for (const server of started.reverse()) await server.stop();

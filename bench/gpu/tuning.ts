@@ -80,11 +80,9 @@ export async function tuneNodeLlamaCpp(
           return count;
         };
         options.probe?.reset();
-        const { tokPerS } = await compareTokensPerSecond(
-          { tokPerS: generate },
-          options.streams,
-          options.minSeconds,
-        );
+        const {
+          tokPerS: { tokPerS },
+        } = await compareTokensPerSecond({ tokPerS: generate }, options.streams, options.minSeconds);
         const stats = options.probe?.read();
         const native = stats && {
           ...stats,
