@@ -197,6 +197,10 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<nu
       process.stderr.write(`parley ${name}: ${(error as Error).message}; see 'parley ${name} --help'\n`);
       return 2;
     }
-    throw error;
+    // Anything else a command did not expect (a file it cannot write, say): one line, not a stack,
+    // unless debugging.
+    const detail = env.PARLEY_LOG_LEVEL === 'debug' ? (error as Error).stack : (error as Error).message;
+    process.stderr.write(`parley ${name}: ${detail ?? String(error)}\n`);
+    return 1;
   }
 }

@@ -144,4 +144,18 @@ describe('parley gateway, as a real process', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("unknown command 'teleport'");
   });
+
+  it('reports a failure no command expected in one line and exits 1, with the stack only when debugging', async () => {
+    const out = '/proc/parley-cannot-write-here/model.gguf';
+    const failed = await runCli(['model', 'generate', '--preset', 'tiny', '--out', out]);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^parley model: ENOENT.*model\.gguf/),
+    ]);
+    const debug = await runCli(['model', 'generate', '--preset', 'tiny', '--out', out], {
+      PARLEY_LOG_LEVEL: 'debug',
+    });
+    expect(debug.code).toBe(1);
+    expect(debug.stderr).toMatch(/\n\s+at /);
+  });
 });

@@ -15,6 +15,25 @@ async function closedPort(): Promise<number> {
 }
 
 describe('parley provider, as a real process', () => {
+  it('refuses bad options with exit 2 and one line naming the option and what it takes', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'parley-provider-options-'));
+    const cases: Array<[string[], string]> = [
+      [['--capacity', '0'], '--capacity takes a whole number from 1 to 1024'],
+      [['--threads', '0'], '--threads takes a whole number from 1 to 1024'],
+      [['--port', '99999'], '--port takes a whole number from 0 to 65535'],
+      [['--price=-1'], '--price takes atomic units (a whole number)'],
+      [['--gateway', 'gateway.example'], '--gateway takes a URL (http://host:port)'],
+      [['--backend', 'vllm'], '--backend takes node-llama-cpp or llama-server'],
+      [['--backend', 'llama-server'], '--backend llama-server needs --llama-server-bin PATH'],
+    ];
+    for (const [args, message] of cases) {
+      const result = await runCli(['provider', '--generate', 'tiny', '--data-dir', dataDir, ...args]);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr).toContain(message);
+    }
+  }, 90_000);
+
   it('says which gateway it cannot reach, frees the model and exits 1 (no process left hanging)', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'parley-provider-cli-'));
     const gateway = `http://127.0.0.1:${await closedPort()}`;

@@ -187,8 +187,16 @@ function checkOptions(values: Values): string | undefined {
   if (values.generate && !(values.generate in randomModelPresets))
     return `--generate takes one of ${Object.keys(randomModelPresets).join(', ')}`;
   if (values['model-url'] && !values.sha256) return '--model-url needs --sha256 (the weights are verified)';
-  for (const name of ['capacity', 'port', 'seed'] as const)
-    if (!/^\d+$/.test(values[name])) return `--${name} takes a whole number`;
+  const ranges = { capacity: [1, 1024], port: [0, 65535], seed: [0, 2 ** 32 - 1], threads: [1, 1024] } as const;
+  for (const [name, [least, most]] of Object.entries(ranges)) {
+    const value = values[name as keyof typeof ranges];
+    if (value !== undefined && !(/^\d+$/.test(value) && Number(value) >= least && Number(value) <= most))
+      return `--${name} takes a whole number from ${least} to ${most}`;
+  }
+  for (const name of ['gateway', 'public-url'] as const) {
+    const value = values[name];
+    if (value !== undefined && !URL.canParse(value)) return `--${name} takes a URL (http://host:port)`;
+  }
   for (const name of ['price', 'stake', 'min-stake'] as const) {
     const value = values[name];
     if (value !== undefined && !/^\d+$/.test(value)) return `--${name} takes atomic units (a whole number)`;
