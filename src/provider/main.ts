@@ -187,7 +187,12 @@ function checkOptions(values: Values): string | undefined {
   if (values.generate && !(values.generate in randomModelPresets))
     return `--generate takes one of ${Object.keys(randomModelPresets).join(', ')}`;
   if (values['model-url'] && !values.sha256) return '--model-url needs --sha256 (the weights are verified)';
-  const ranges = { capacity: [1, 1024], port: [0, 65535], seed: [0, 2 ** 32 - 1], threads: [1, 1024] } as const;
+  const ranges = {
+    capacity: [1, 1024],
+    port: [0, 65535],
+    seed: [0, 2 ** 32 - 1],
+    threads: [1, 1024],
+  } as const;
   for (const [name, [least, most]] of Object.entries(ranges)) {
     const value = values[name as keyof typeof ranges];
     if (value !== undefined && !(/^\d+$/.test(value) && Number(value) >= least && Number(value) <= most))

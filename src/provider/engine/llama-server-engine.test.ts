@@ -70,6 +70,17 @@ describe.skipIf(!available)('createLlamaServerEngine (PARLEY_LLAMA_SERVER_BIN)',
     expect(viaServer.text).toBe(viaNode.text);
   });
 
+  it('samples the same tokens as the in-process engine for the same seed, with and without top-k/top-p', async () => {
+    for (const sampling of [
+      { temperature: 0.8, seed: 42 },
+      { temperature: 1, seed: 7, topP: 0.9 },
+      { temperature: 0.8, seed: 3, topK: 5 },
+    ]) {
+      const [viaServer, viaNode] = [await run(server, sampling), await run(inProcess, sampling)];
+      expect(viaServer.text, JSON.stringify(sampling)).toBe(viaNode.text);
+    }
+  });
+
   it('returns logprobs with the requested alternatives, and renders chat templates', async () => {
     const scored = await run(server, { logprobs: 3 });
     for (const token of scored.tokens) {

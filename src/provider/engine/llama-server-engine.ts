@@ -69,6 +69,12 @@ export async function createLlamaServerEngine(options: LlamaServerEngineOptions)
   const architecture = String(header.metadata['general.architecture']?.value ?? 'llama');
   const trainContext = Number(header.metadata[`${architecture}.context_length`]?.value ?? 2048);
   const contextSize = options.contextSize ?? Math.min(trainContext, 2048);
+  const tokens = header.metadata['tokenizer.ggml.tokens'];
+  const vocabulary = tokens?.type === 'array' ? tokens.value.length : 0;
+  // node-llama-cpp reads "no top-k" as top-k over the whole vocabulary, which sorts the candidates
+  // (llama-server's 0 leaves them unsorted): the same here, so a seed samples the same tokens in both.
+  const topK = (requested: number | undefined) =>
+    requested && requested > 0 ? Math.min(requested, vocabulary || requested) : vocabulary;
   const [sha256, devices] = await Promise.all([
     options.sha256 ?? fileSha256(options.modelPath),
     options.gpu ? listDevices(options.binary) : [],
@@ -114,7 +120,7 @@ export async function createLlamaServerEngine(options: LlamaServerEngineOptions)
         n_predict: request.maxTokens,
         temperature: request.temperature,
         top_p: request.topP ?? 1,
-        top_k: request.topK ?? 0,
+        top_k: topK(request.topK),
         min_p: 0,
         ...(request.seed !== undefined ? { seed: request.seed } : {}),
         ...(request.stop?.length ? { stop: request.stop } : {}),
