@@ -135,7 +135,10 @@ describe.skipIf(!available)('LlamaServerProcess: supervision (PARLEY_LLAMA_SERVE
 
   it('keeps trying with a doubling delay while restarts fail, and is ready again once one works', async () => {
     const broken = join(directory, 'broken');
-    const wrapper = script('flaky.sh', `[ -e ${broken} ] && exit 1\nexec ${binary} "$@"`);
+    const wrapper = script(
+      'flaky.sh',
+      `[ -e ${broken} ] && { echo "the model file is gone" >&2; exit 1; }\nexec ${binary} "$@"`,
+    );
     const { process: server, events } = supervisor({ binary: wrapper, restartDelayMs: 50 });
     await server.start();
     writeFileSync(broken, '');
@@ -151,6 +154,10 @@ describe.skipIf(!available)('LlamaServerProcess: supervision (PARLEY_LLAMA_SERVE
       { type: 'restarting', attempt: 4, delayMs: 400 },
     ]);
     expect(events.at(-1)?.type).toBe('ready');
+    expect(events.find((event) => event.type === 'start-failed')).toEqual({
+      type: 'start-failed',
+      reason: 'llama-server exited with 1: the model file is gone',
+    });
     // a later crash starts over from the first delay
     process.kill(server.pid as number, 'SIGKILL');
     await until(() => events.filter((event) => event.type === 'restarting').length > restarts.length);

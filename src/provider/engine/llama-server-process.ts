@@ -88,7 +88,7 @@ export class LlamaServerProcess {
         },
         (error: unknown) => {
           done();
-          reject(unavailable(error instanceof Error ? error.message : String(error)));
+          reject(unavailable(failureReason(error)));
         },
       );
     });
@@ -195,10 +195,7 @@ export class LlamaServerProcess {
     });
     this.ready.catch((error: unknown) => {
       if (this.stopping) return;
-      this.options.onEvent?.({
-        type: 'start-failed',
-        reason: error instanceof Error ? error.message : String(error),
-      });
+      this.options.onEvent?.({ type: 'start-failed', reason: failureReason(error) });
       this.restart();
     });
   }
@@ -223,6 +220,14 @@ export class LlamaServerProcess {
       return false; // not listening (yet), or no answer in time
     }
   }
+}
+
+/** What went wrong, in words: an engine error's own reason (and the server's last words), else the message. */
+function failureReason(error: unknown): string {
+  const details = (error as { details?: { reason?: unknown; log?: unknown } }).details;
+  if (typeof details?.reason !== 'string') return error instanceof Error ? error.message : String(error);
+  const log = typeof details.log === 'string' ? details.log.trim().split('\n').at(-1) : undefined;
+  return log ? `${details.reason}: ${log}` : details.reason;
 }
 
 /** Signals the process and waits for it to exit (SIGKILL after 5 s). */
