@@ -106,14 +106,9 @@ describe.skipIf(!available)('createLlamaServerEngine (PARLEY_LLAMA_SERVER_BIN)',
     expect(server.stats()).toMatchObject({ inFlight: 0, queued: 0 });
   });
 
-  it('fails the stream of a server that dies, answers 503 while it restarts, then serves again', async () => {
+  it('fails the stream of a server that dies, answers 503 while it restarts, and a request waits for the restart', async () => {
     const app = providerApp({ engine: server, clock: new ManualClock(Date.UTC(2026, 0, 1)) });
-    const [pid] = execFileSync('pgrep', ['-P', String(process.pid), '-f', 'llama-server'], {
-      encoding: 'utf8',
-    })
-      .trim()
-      .split('\n')
-      .map(Number);
+    const pid = newestServerPid();
     const before = await run(server, {});
     let seen = 0;
     const dying = server.generate({ prompt, maxTokens: 400, temperature: 0 }, () => {
@@ -125,8 +120,37 @@ describe.skipIf(!available)('createLlamaServerEngine (PARLEY_LLAMA_SERVER_BIN)',
     expect(health.status).toBe(503);
     expect(await health.json()).toMatchObject({ status: 'unavailable' });
     expect(server.stats()).toMatchObject({ inFlight: 0, ready: false });
-    await until(() => server.stats().ready);
-    expect((await app.request('/healthz')).status).toBe(200);
+    // Restarted after 1 s: within the 5 s a request waits.
     expect((await run(server, {})).text).toBe(before.text);
+    expect((await app.request('/healthz')).status).toBe(200);
+  }, 60_000);
+
+  it('answers 503 ENGINE_UNAVAILABLE when the restart takes longer than a request may wait', async () => {
+    const slow = await createLlamaServerEngine({
+      binary: binary as string,
+      modelPath,
+      capacity: 1,
+      threads: 1,
+      contextSize: 512,
+      restartDelayMs: 20_000,
+      restartWaitMs: 100,
+    });
+    try {
+      process.kill(newestServerPid(), 'SIGKILL');
+      await until(() => !slow.stats().ready);
+      await expect(run(slow, {})).rejects.toMatchObject({ code: 'ENGINE_UNAVAILABLE', status: 503 });
+      expect(slow.stats()).toMatchObject({ inFlight: 0, queued: 0 });
+    } finally {
+      await slow.close();
+    }
   }, 60_000);
 });
+
+/** The llama-server this test process started last. */
+function newestServerPid(): number {
+  return Number(
+    execFileSync('pgrep', ['-n', '-P', String(process.pid), '-f', 'llama-server'], {
+      encoding: 'utf8',
+    }).trim(),
+  );
+}

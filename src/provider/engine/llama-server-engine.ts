@@ -35,6 +35,11 @@ export interface LlamaServerEngineOptions {
   healthIntervalMs?: number;
   healthFailures?: number;
   restartDelayMs?: number;
+  /**
+   * How long a request waits for a server being restarted before ENGINE_UNAVAILABLE (default 5 s,
+   * at most the queue timeout): short, so a gateway fails over instead of waiting on a long reload.
+   */
+  restartWaitMs?: number;
   onEvent?: (event: SupervisorEvent) => void;
   onLog?: (line: string) => void;
 }
@@ -95,6 +100,7 @@ export async function createLlamaServerEngine(options: LlamaServerEngineOptions)
   });
   await server.start();
   const queueTimeoutMs = options.queueTimeoutMs ?? 30_000;
+  const restartWaitMs = Math.min(options.restartWaitMs ?? 5000, queueTimeoutMs);
   const slots = new SequencePool(
     Array.from({ length: capacity }, (_, slot) => slot),
     { queueLimit: options.queueLimit ?? 4 * capacity, queueTimeoutMs },
@@ -224,7 +230,7 @@ export async function createLlamaServerEngine(options: LlamaServerEngineOptions)
       if (slot === null) return { finishReason: 'cancelled', promptTokens: 0, completionTokens: 0 };
       const work = (async () => {
         try {
-          await server.whenReady(queueTimeoutMs, request.signal);
+          await server.whenReady(restartWaitMs, request.signal);
           return await generate(request, onToken);
         } catch (error) {
           if (request.signal?.aborted)
