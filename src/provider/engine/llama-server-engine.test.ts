@@ -87,8 +87,18 @@ describe.skipIf(!available)('createLlamaServerEngine (PARLEY_LLAMA_SERVER_BIN)',
       expect(token.logprob).toBeLessThanOrEqual(0);
       expect(token.top).toHaveLength(3);
     }
-    const chat = await run(server, { prompt: { messages: [{ role: 'user', content: 'hi' }] } });
-    expect(chat.completionTokens).toBe(16);
+    // The same chat renders to the same tokens (no BOS for a model that does not ask for one) and text.
+    const chat = {
+      prompt: {
+        messages: [
+          { role: 'system' as const, content: 'Be terse.' },
+          { role: 'user' as const, content: 'hi' },
+        ],
+      },
+    };
+    const [viaServer, viaNode] = [await run(server, chat), await run(inProcess, chat)];
+    expect(viaServer.completionTokens).toBe(16);
+    expect([viaServer.promptTokens, viaServer.text]).toEqual([viaNode.promptTokens, viaNode.text]);
   });
 
   it('runs requests in parallel slots and cancels on abort', async () => {

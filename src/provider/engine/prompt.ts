@@ -6,6 +6,8 @@ import type { ChatMessage, GenerationRequest } from './types.ts';
  * resolves it from `tokenizer.chat_template`: ChatML for Parley's generated models) and end with the
  * assistant's generation prompt; message text can never forge the template's special tokens. Raw text
  * is read with special tokens, as llama.cpp's server does, so a completion prompt may spell out a template.
+ * Both start with BOS only where the model asks for it (`tokenizer.ggml.add_bos_token`): node-llama-cpp's
+ * chat wrappers always put one first, llama.cpp's server (the other backend) does not, so neither do we.
  */
 export function promptTokenizer(model: LlamaModel): (prompt: GenerationRequest['prompt']) => Token[] {
   const chatWrapper = resolveChatWrapper(model);
@@ -16,7 +18,8 @@ export function promptTokenizer(model: LlamaModel): (prompt: GenerationRequest['
       ...prompt.messages.map(historyItem),
       { type: 'model', response: [] },
     ];
-    return chatWrapper.generateContextState({ chatHistory }).contextText.tokenize(model.tokenizer);
+    const tokens = chatWrapper.generateContextState({ chatHistory }).contextText.tokenize(model.tokenizer);
+    return bos === null && tokens[0] === model.tokens.bos ? tokens.slice(1) : tokens;
   };
 }
 
