@@ -189,7 +189,8 @@ export class LlamaServerProcess {
     const attempt = ++this.restarts;
     const delayMs = Math.min(maxRestartDelayMs, (this.options.restartDelayMs ?? 1000) * 2 ** (attempt - 1));
     this.options.onEvent?.({ type: 'restarting', attempt, delayMs });
-    this.ready = sleep(delayMs).then(() => {
+    // Unreferenced: a node stopped during the backoff exits at once.
+    this.ready = sleep(delayMs, undefined, { ref: false }).then(() => {
       if (this.stopping) throw engineError('ENGINE_CLOSED');
       return this.launch();
     });
