@@ -18,7 +18,9 @@ describe('parley provider, as a real process', () => {
   it('refuses bad options with exit 2 and one line naming the option and what it takes', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'parley-provider-options-'));
     const cases: Array<[string[], string]> = [
-      [['--capacity', '0'], '--capacity takes a whole number from 1 to 1024'],
+      [['--capacity', '0'], '--capacity takes a whole number from 1 to 256'],
+      // llama.cpp's limit: more sequences made the model load fail with a bare "Failed to create context".
+      [['--capacity', '257'], '--capacity takes a whole number from 1 to 256'],
       [['--threads', '0'], '--threads takes a whole number from 1 to 1024'],
       [['--port', '99999'], '--port takes a whole number from 0 to 65535'],
       [['--price=-1'], '--price takes atomic units (a whole number)'],

@@ -7,7 +7,7 @@ import { parleyVersion } from '../shared/index.ts';
 import { defaultSimMeasurement, type TeePlatform, teePlatformSchema } from '../tee/index.ts';
 import { commandEvidence, simAttester, type TeeSettings } from './attester.ts';
 import { createProgressWriter, downloadModel } from './download/index.ts';
-import { createLlamaEngine, createLlamaServerEngine } from './engine/index.ts';
+import { createLlamaEngine, createLlamaServerEngine, maxCapacity } from './engine/index.ts';
 import { randomModelPresets, writeRandomModel } from './gguf/index.ts';
 import { startProviderNode } from './node.ts';
 
@@ -188,7 +188,7 @@ function checkOptions(values: Values): string | undefined {
     return `--generate takes one of ${Object.keys(randomModelPresets).join(', ')}`;
   if (values['model-url'] && !values.sha256) return '--model-url needs --sha256 (the weights are verified)';
   const ranges = {
-    capacity: [1, 1024],
+    capacity: [1, maxCapacity],
     port: [0, 65535],
     seed: [0, 2 ** 32 - 1],
     threads: [1, 1024],

@@ -18,3 +18,4 @@ export type {
   InferenceEngine,
   TokenAlternative,
 } from './types.ts';
+export { maxCapacity } from './types.ts';

@@ -65,6 +65,12 @@ export interface EngineModel {
   trainContextLength?: number;
 }
 
+/**
+ * The most generations one loaded model runs at once, with either backend: llama.cpp refuses a
+ * context with more than 256 sequences (`LLAMA_MAX_SEQ`), and llama-server gives each slot one.
+ */
+export const maxCapacity = 256;
+
 export interface EngineStats {
   /** Generations that run at once (parallel sequences). */
   capacity: number;
