@@ -23,6 +23,7 @@ describe('parley provider, as a real process', () => {
       [['--capacity', '257'], '--capacity takes a whole number from 1 to 256'],
       [['--threads', '0'], '--threads takes a whole number from 1 to 1024'],
       [['--port', '99999'], '--port takes a whole number from 0 to 65535'],
+      [['--sha256', 'xyz'], '--sha256 takes the 64 hexadecimal characters of a SHA-256'],
       [['--price=-1'], '--price takes atomic units (a whole number)'],
       [['--gateway', 'gateway.example'], '--gateway takes a URL (http://host:port)'],
       [['--backend', 'vllm'], '--backend takes node-llama-cpp or llama-server'],

@@ -6,9 +6,11 @@ import { readKeyFile, writeNewKeyFile } from '../identity/index.ts';
 import { parleyVersion } from '../shared/index.ts';
 import { defaultSimMeasurement, type TeePlatform, teePlatformSchema } from '../tee/index.ts';
 import { commandEvidence, simAttester, type TeeSettings } from './attester.ts';
-import { createProgressWriter, downloadModel } from './download/index.ts';
+import { createProgressWriter, type DownloadProgress, downloadModel } from './download/index.ts';
+import { serveDownloadStatus } from './download-status.ts';
 import { createLlamaEngine, createLlamaServerEngine, maxCapacity } from './engine/index.ts';
-import { randomModelPresets, writeRandomModel } from './gguf/index.ts';
+import { randomModelPresets } from './gguf/index.ts';
+import { obtainModel } from './model-source.ts';
 import { startProviderNode } from './node.ts';
 
 export const providerUsage = `parley provider [options]
@@ -29,7 +31,7 @@ Options:
   --port PORT              listen port (default 8081; 0 = any free port)
   --public-url URL         how the gateway reaches this node (default http://HOST:PORT)
   --data-dir DIR           key, state and models (default ./data/provider)
-  --capacity N             parallel sequences (default 4)
+  --capacity N             parallel sequences (default 4, at most 256)
   --price ATOMIC           TNZO atomic units per token when this node publishes the model (default 1000000000000)
   --min-stake ATOMIC       minimum stake when publishing (default: the category minimum)
   --stake ATOMIC           stake to keep bonded from the node's balance (default 0)
@@ -93,11 +95,48 @@ export async function runProvider(args: string[]): Promise<number> {
   mkdirSync(join(dataDir, 'models'), { recursive: true, mode: 0o700 });
   let node: Awaited<ReturnType<typeof startProviderNode>>;
   try {
-    const modelPath = await obtainModel(values, dataDir);
+    let port = Number(values.port);
+    const { path: modelPath, sha256 } = await obtainModel(
+      {
+        model: values.model,
+        generate: values.generate,
+        seed: values.seed,
+        modelUrl: values['model-url'],
+        sha256: values.sha256,
+      },
+      dataDir,
+      async (url, destination, expectedSha256) => {
+        // The port answers during the download (progress in /v1/provider/info); the node keeps it.
+        const status = await serveDownloadStatus({
+          host: values.host,
+          port,
+          modelId: values['model-id'] ?? modelIdOf(destination),
+          sha256: expectedSha256,
+        });
+        port = status.port;
+        logger.info({ url: `http://${values.host}:${port}`, from: url }, 'downloading the model');
+        const progress = createProgressWriter(process.stderr);
+        try {
+          const onProgress = (p: DownloadProgress) => {
+            progress.update(p);
+            status.update(p);
+          };
+          return (await downloadModel({ url, destination, expectedSha256, onProgress })).path;
+        } finally {
+          progress.finish();
+          await status.close();
+        }
+      },
+      (path) =>
+        logger.warn(
+          { path },
+          'the model file does not match --sha256 (another version?): downloading it again',
+        ),
+    );
     const common = {
       modelPath,
-      modelId: values['model-id'] ?? basename(modelPath).replace(/\.gguf$/i, ''),
-      ...(values.sha256 ? { sha256: values.sha256 } : {}),
+      modelId: values['model-id'] ?? modelIdOf(modelPath),
+      ...(sha256 ? { sha256 } : {}),
       capacity: Number(values.capacity),
       ...(values.threads ? { threads: Number(values.threads) } : {}),
     };
@@ -122,7 +161,7 @@ export async function runProvider(args: string[]): Promise<number> {
     node = await startProviderNode({
       engine,
       host: values.host,
-      port: Number(values.port),
+      port,
       ...(values['public-url'] ? { publicUrl: values['public-url'] } : {}),
       ...(values.gateway
         ? {
@@ -187,6 +226,8 @@ function checkOptions(values: Values): string | undefined {
   if (values.generate && !(values.generate in randomModelPresets))
     return `--generate takes one of ${Object.keys(randomModelPresets).join(', ')}`;
   if (values['model-url'] && !values.sha256) return '--model-url needs --sha256 (the weights are verified)';
+  if (values.sha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(values.sha256))
+    return '--sha256 takes the 64 hexadecimal characters of a SHA-256';
   const ranges = {
     capacity: [1, maxCapacity],
     port: [0, 65535],
@@ -226,32 +267,6 @@ function checkOptions(values: Values): string | undefined {
   return undefined;
 }
 
-async function obtainModel(values: Values, dataDir: string): Promise<string> {
-  if (values.model) {
-    if (!existsSync(values.model)) throw new Error(`no model file at ${values.model}`);
-    return resolve(values.model);
-  }
-  if (values.generate) {
-    const preset = values.generate as keyof typeof randomModelPresets;
-    const path = join(dataDir, 'models', `parley-${preset}-seed${values.seed}.gguf`);
-    if (!existsSync(path))
-      writeRandomModel(path, { ...randomModelPresets[preset], seed: Number(values.seed) });
-    return path;
-  }
-  const url = values['model-url'] as string;
-  const destination = join(dataDir, 'models', basename(new URL(url).pathname) || 'model.gguf');
-  if (existsSync(destination)) return destination;
-  const progress = createProgressWriter(process.stderr);
-  const result = await downloadModel({
-    url,
-    destination,
-    ...(values.sha256 ? { expectedSha256: values.sha256 } : {}),
-    onProgress: (p) => progress.update(p),
-  });
-  progress.finish();
-  return result.path;
-}
-
 /** The node's signing key, created on first start (owner-only file in the data dir). */
 function nodeKey(dataDir: string) {
   const path = join(dataDir, 'provider-key.json');
@@ -259,3 +274,5 @@ function nodeKey(dataDir: string) {
   const { did, secretKey } = readKeyFile(path);
   return { didKey: did, secretKey };
 }
+
+const modelIdOf = (path: string) => basename(path).replace(/\.gguf$/i, '');

@@ -29,7 +29,7 @@ export async function startGateway(env: Record<string, string>): Promise<Gateway
  * Runs a long-lived CLI command (JSON logs on stdout) and resolves once it logs `readyMessage`,
  * with that log entry; rejects with its stderr if it exits first.
  */
-async function startCli(args: string[], env: Record<string, string>, readyMessage: string) {
+export async function startCli(args: string[], env: Record<string, string>, readyMessage: string) {
   const child = spawn(process.execPath, [cliPath, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

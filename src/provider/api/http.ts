@@ -66,10 +66,11 @@ const healthRoute = createRoute({
   method: 'get',
   path: '/healthz',
   tags: ['system'],
-  summary: 'Liveness and load; 503 once the provider is draining, or while its model server restarts',
+  summary:
+    'Liveness and load; 503 once the provider is draining, while its model server restarts, or while it downloads the model',
   responses: {
     200: jsonResponse(healthSchema, 'Serving'),
-    503: jsonResponse(healthSchema, 'Draining, or restarting its model server'),
+    503: jsonResponse(healthSchema, 'Draining, restarting its model server, or downloading the model'),
   },
 });
 
@@ -174,10 +175,13 @@ export function providerApp(options: ProviderAppOptions) {
 
   app
     .openapi(healthRoute, (c) => {
-      const { draining, ready, inFlight, queued } = engine.stats();
+      const { draining, ready, unavailable, inFlight, queued } = engine.stats();
       if (draining) return c.json({ status: 'draining' as const }, 503);
       if (!ready)
-        return c.json({ status: 'unavailable' as const, reason: 'the model server is restarting' }, 503);
+        return c.json(
+          { status: 'unavailable' as const, reason: unavailable ?? 'the model server is restarting' },
+          503,
+        );
       return c.json({ status: 'ok' as const, model: engine.model.id, inFlight, queued }, 200);
     })
     .openapi(modelsRoute, (c) =>

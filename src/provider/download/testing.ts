@@ -13,6 +13,8 @@ export interface ModelServerBehaviour {
   statusFor?: Record<number, number>;
   /** Per request (by index): destroy the socket after this many body bytes. */
   cutAfter?: Record<number, number>;
+  /** Per request (by index): send this many body bytes, then the rest once `until` resolves. */
+  holdAfter?: Record<number, { bytes: number; until: Promise<void> }>;
 }
 
 export interface RecordedRequest {
@@ -56,7 +58,7 @@ function serve(
   request: IncomingMessage,
   response: ServerResponse,
 ): void {
-  const { body, etag, honourRange = true, honourIfRange = true, statusFor = {}, cutAfter = {} } = behaviour;
+  const { body, etag, honourRange = true, honourIfRange = true, statusFor = {} } = behaviour;
   const status = statusFor[index];
   if (status !== undefined) {
     response.writeHead(status, { 'content-type': 'text/plain' }).end('no model here');
@@ -80,7 +82,13 @@ function serve(
     'content-type': 'application/octet-stream',
     'content-length': body.length - start,
   });
-  const cut = cutAfter[index];
+  const hold = behaviour.holdAfter?.[index];
+  if (hold) {
+    response.write(body.subarray(start, start + hold.bytes));
+    hold.until.then(() => response.end(body.subarray(start + hold.bytes)));
+    return;
+  }
+  const cut = behaviour.cutAfter?.[index];
   if (cut === undefined) {
     response.end(body.subarray(start));
     return;

@@ -22,6 +22,11 @@ export const engineErrors = {
     rpcCode: -32005,
     message: 'The model server is restarting after a failure; retry in a moment or use another provider.',
   },
+  MODEL_DOWNLOADING: {
+    status: 503,
+    rpcCode: -32005,
+    message: 'The provider is still downloading its model; it serves once the model is loaded.',
+  },
   PROMPT_TOO_LONG: {
     status: 400,
     rpcCode: -32602,

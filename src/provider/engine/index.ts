@@ -1,4 +1,5 @@
 export { engineError, engineErrors } from './errors.ts';
+export { fileSha256 } from './file-sha256.ts';
 export {
   createLlamaEngine,
   type GpuOption,

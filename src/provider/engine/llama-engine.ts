@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import {
@@ -12,6 +10,7 @@ import {
 } from 'node-llama-cpp';
 import { AppError, type Clock, cryptoRng, type Rng, systemClock } from '../../shared/index.ts';
 import { engineError } from './errors.ts';
+import { fileSha256 } from './file-sha256.ts';
 import { type GenerationOutcome, runGeneration } from './generation.ts';
 import { promptTokenizer } from './prompt.ts';
 import { SequencePool } from './sequence-pool.ts';
@@ -278,10 +277,4 @@ async function gpuDevices(llama: Llama): Promise<EngineStats['gpu']> {
   if (llama.gpu === false) return null;
   const [names, vram] = await Promise.all([llama.getGpuDeviceNames(), llama.getVramState()]);
   return names.map((name) => ({ name, vramBytes: Math.floor(vram.total / Math.max(1, names.length)) }));
-}
-
-async function fileSha256(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }

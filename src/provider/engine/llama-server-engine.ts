@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import { createParser } from 'eventsource-parser';
 import { AppError, fetchFailure } from '../../shared/index.ts';
 import { httpSend, readAll } from '../../shared/upstream.ts';
 import { readGgufHeader } from '../gguf/index.ts';
 import { engineError } from './errors.ts';
+import { fileSha256 } from './file-sha256.ts';
 import { LlamaServerProcess, listDevices, type SupervisorEvent } from './llama-server-process.ts';
 import { SequencePool } from './sequence-pool.ts';
 import type {
@@ -272,14 +271,4 @@ async function post(base: string, path: string, body: unknown): Promise<unknown>
   if (!response.ok)
     throw engineError('GENERATION_FAILED', { path, status: response.status, reason: await response.text() });
   return response.json();
-}
-
-function fileSha256(path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(path)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('error', reject)
-      .on('end', () => resolve(hash.digest('hex')));
-  });
 }

@@ -85,6 +85,8 @@ export interface EngineStats {
   draining: boolean;
   /** False while the backend cannot take work (a llama-server restarting after a crash or a hang). */
   ready: boolean;
+  /** Why it cannot, for `/healthz` (the default: its model server is restarting). */
+  unavailable?: string;
 }
 
 export interface InferenceEngine {
