@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { ProviderInfo } from '../src/provider/api/index.ts';
 import { startModelServer } from '../src/provider/download/testing.ts';
 import { randomModelPresets, writeRandomModel } from '../src/provider/gguf/index.ts';
-import { runCli, startCli } from './support/gateway-process.ts';
+import { runCli, startCli, startGateway } from './support/gateway-process.ts';
 import { until } from './support/until.ts';
 
 const directory = mkdtempSync(join(tmpdir(), 'parley-provider-download-'));
@@ -93,6 +93,78 @@ describe('parley provider --model-url, as a real process', () => {
       expect(again.logs.find((entry) => entry.msg === 'model loaded')).toMatchObject({ sha256 });
     } finally {
       await again.stop();
+    }
+  }, 90_000);
+
+  it("takes the hash from the gateway's registry, and refuses a --sha256 that differs before downloading", async () => {
+    const gateway = await startGateway({
+      PARLEY_DATA_DIR: join(directory, 'gateway'),
+      PARLEY_ALLOW_PRIVATE_PROVIDERS: 'true',
+    });
+    const server = await startModelServer({ body, etag: '"v1"' });
+    try {
+      // A first node publishes the model `tiny` with these weights.
+      const publisher = await startCli(
+        [
+          'provider',
+          '--model',
+          source,
+          '--model-id',
+          'tiny',
+          '--gateway',
+          gateway.url,
+          '--port',
+          '0',
+          '--data-dir',
+          join(directory, 'publisher'),
+        ],
+        {},
+        'provider listening',
+      );
+      await publisher.stop();
+
+      const wrong = 'cd'.repeat(32);
+      const refused = await runCli([
+        'provider',
+        '--model-url',
+        server.url,
+        '--sha256',
+        wrong,
+        '--gateway',
+        gateway.url,
+        '--data-dir',
+        join(directory, 'refused'),
+      ]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(
+        `the gateway lists tiny with weights ${sha256}, not the ${wrong} of --sha256`,
+      );
+      expect(server.requests).toHaveLength(0);
+
+      const node = await startCli(
+        [
+          'provider',
+          '--model-url',
+          server.url,
+          '--gateway',
+          gateway.url,
+          '--port',
+          '0',
+          '--data-dir',
+          join(directory, 'follower'),
+        ],
+        {},
+        'provider listening',
+      );
+      expect(server.requests).toHaveLength(1);
+      expect(node.logs.find((entry) => entry.msg === 'model loaded')).toMatchObject({
+        model: 'tiny',
+        sha256,
+      });
+      await node.stop();
+    } finally {
+      await server.close();
+      await gateway.stop();
     }
   }, 90_000);
 

@@ -9,9 +9,11 @@ import { commandEvidence, simAttester, type TeeSettings } from './attester.ts';
 import { createProgressWriter, type DownloadProgress, downloadModel } from './download/index.ts';
 import { serveDownloadStatus } from './download-status.ts';
 import { createLlamaEngine, createLlamaServerEngine, maxCapacity } from './engine/index.ts';
+import { GatewayClient } from './gateway-client.ts';
 import { randomModelPresets } from './gguf/index.ts';
-import { obtainModel } from './model-source.ts';
+import { downloadName, obtainModel } from './model-source.ts';
 import { startProviderNode } from './node.ts';
+import { publishedModel } from './registration.ts';
 
 export const providerUsage = `parley provider [options]
 
@@ -21,9 +23,10 @@ API, and registers it with a gateway under the node's own DID.
 Model (one of):
   --model PATH             a GGUF file
   --generate PRESET        write a random model once (tiny, demo, 200m-f16, 1b-q8_0) into the data dir
-  --model-url URL          download (resumable) into the data dir; needs --sha256
+  --model-url URL          download (resumable) into the data dir; needs --sha256, or a --gateway
+                           whose registry lists the model (its hash is then checked)
 Options:
-  --sha256 HEX             expected SHA-256 of the weights (checked after download)
+  --sha256 HEX             expected SHA-256 of the weights (checked before the model is served)
   --seed N                 seed for --generate (default 1)
   --model-id ID            id to serve and publish (default: the file name without .gguf)
   --gateway URL            register with this gateway and heartbeat (omit to serve standalone)
@@ -102,7 +105,7 @@ export async function runProvider(args: string[]): Promise<number> {
         generate: values.generate,
         seed: values.seed,
         modelUrl: values['model-url'],
-        sha256: values.sha256,
+        sha256: await expectedSha256(values, dataDir),
       },
       dataDir,
       async (url, destination, expectedSha256) => {
@@ -225,7 +228,8 @@ function checkOptions(values: Values): string | undefined {
   if (sources.length !== 1) return 'give exactly one of --model, --generate or --model-url';
   if (values.generate && !(values.generate in randomModelPresets))
     return `--generate takes one of ${Object.keys(randomModelPresets).join(', ')}`;
-  if (values['model-url'] && !values.sha256) return '--model-url needs --sha256 (the weights are verified)';
+  if (values['model-url'] && !values.sha256 && !values.gateway)
+    return '--model-url needs --sha256 (the weights are verified), or --gateway whose registry lists the model';
   if (values.sha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(values.sha256))
     return '--sha256 takes the 64 hexadecimal characters of a SHA-256';
   const ranges = {
@@ -265,6 +269,28 @@ function checkOptions(values: Values): string | undefined {
   if (!['auto', 'cpu', 'cuda', 'vulkan', 'metal'].includes(values.gpu))
     return '--gpu takes auto, cpu, cuda, vulkan or metal';
   return undefined;
+}
+
+/**
+ * The SHA-256 the weights must have. A `--model-url` model that the gateway's registry lists is
+ * checked against the registry before anything is downloaded (the gateway would refuse other
+ * weights under that id at registration), and `--sha256` may then be left out.
+ */
+async function expectedSha256(values: Values, dataDir: string): Promise<string | undefined> {
+  const given = values.sha256?.toLowerCase();
+  const url = values['model-url'];
+  if (!url || !values.gateway) return given;
+  const id = values['model-id'] ?? modelIdOf(downloadName(url));
+  const listed = await publishedModel(new GatewayClient(values.gateway, nodeKey(dataDir)), id);
+  if (!listed) {
+    if (given) return given;
+    throw new Error(`--model-url needs --sha256: the gateway at ${values.gateway} lists no model ${id}`);
+  }
+  if (given && given !== listed.sha256)
+    throw new Error(
+      `the gateway lists ${id} with weights ${listed.sha256}, not the ${given} of --sha256; serve it under another --model-id`,
+    );
+  return listed.sha256;
 }
 
 /** The node's signing key, created on first start (owner-only file in the data dir). */

@@ -19,6 +19,9 @@ export interface ObtainedModel {
   sha256?: string;
 }
 
+/** The file name a download is saved under in the data dir's `models/`. */
+export const downloadName = (url: string) => basename(new URL(url).pathname) || 'model.gguf';
+
 /** Downloads `url` to `destination`, verified against `sha256`; resolves to the file's path. */
 export type Download = (url: string, destination: string, sha256: string) => Promise<string>;
 
@@ -55,7 +58,7 @@ export async function obtainModel(
   }
   const url = choice.modelUrl as string;
   if (!expected) throw new Error('--model-url needs --sha256');
-  const destination = join(dataDir, 'models', basename(new URL(url).pathname) || 'model.gguf');
+  const destination = join(dataDir, 'models', downloadName(url));
   if (existsSync(destination)) {
     if ((await fileSha256(destination)) === expected) return { path: destination, sha256: expected };
     onStale(destination);

@@ -47,6 +47,17 @@ interface PublishedModel {
   min_stake: string;
 }
 
+/** The model `id` as the gateway's registry lists it (a public read), or undefined when it does not. */
+export async function publishedModel(
+  gateway: GatewayClient,
+  id: string,
+): Promise<PublishedModel | undefined> {
+  const published = await gateway.get<{ data: PublishedModel[] }>(
+    `/v1/registry/models?q=${encodeURIComponent(id)}`,
+  );
+  return published.data.find((entry) => entry.model_id === id);
+}
+
 /**
  * Keeps a provider registered with a gateway: its identity, the model (published when nobody has,
  * refused when someone published it with other weights), the provider record and its stake. State
@@ -161,10 +172,7 @@ export class Registrar {
   /** The model as the gateway lists it, published first when nobody has. */
   private async ensureModel(): Promise<PublishedModel> {
     const { model } = this.listing;
-    const published = await this.gateway.get<{ data: PublishedModel[] }>(
-      `/v1/registry/models?q=${encodeURIComponent(model.id)}`,
-    );
-    const found = published.data.find((entry) => entry.model_id === model.id);
+    const found = await publishedModel(this.gateway, model.id);
     if (found) {
       if (found.sha256 !== model.sha256)
         throw new Error(
