@@ -28,7 +28,11 @@ export PARLEY_LLAMA_BUILD=${PARLEY_LLAMA_BUILD:-lastBuild}
 if [ -f .device/setup.sh ]; then source .device/setup.sh; fi
 command -v node > /dev/null || fail "no node: carry .device"
 nlc=$app/node_modules/node-llama-cpp
-if [ ! -d "$nlc" ]; then mkdir -p "$app" && tar -C "$app" -xJf .device/nlc.tar.xz || fail "no node-llama-cpp"; fi
+if [ ! -d "$nlc" ]; then
+  mkdir -p "$app" && tar -C "$app" -xJf .device/nlc.tar.xz || fail "no node-llama-cpp"
+  # The project's fixes to node-llama-cpp (postinstall applies them at home): the bench runs the same code.
+  for fix in patches/node-llama-cpp+*.patch; do patch -d "$app" -p1 -s < "$fix" || say "could not apply $fix"; done
+fi
 [ -f .bench-gpu/app/parley-gpu.mjs ] || tar -C .bench-gpu -xJf .bench-gpu/bench.tar.xz || fail "no .bench-gpu"
 ln -sfn "$nlc" .bench-gpu/node_modules/node-llama-cpp
 bundle=.bench-gpu/app/parley-gpu.mjs
